@@ -1,0 +1,104 @@
+package model
+
+import (
+	"github.com/seekd/seekd/tensor"
+)
+
+// attention is Multi-head Latent Attention in its absorbed form: the cache
+// holds, per token, the normalized latent c {C} and the rotated shared key
+// k_pe {dr}; queries are moved into the latent space instead of expanding
+// keys and values per head. Input cur {T, D}; returns {T, D}.
+func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow, ropeCS [][]float32, tr Tracer) []float32 {
+	c, pool := m.cfg, m.pool
+	T := len(rows)
+	H, dn, dr, dv, C := c.Heads, c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
+	dq := dn + dr
+
+	// Queries.
+	q := make([]float32, T*H*dq) // {T, H·dq}: per head [q_nope | q_pe]
+	if L.qA != nil {
+		cq := make([]float32, T*c.QLoraRank) // {T, Qr}
+		pool.MatMul(cq, L.qA, cur, T)
+		rmsNormRows(cq, cq, L.qANorm, c.RMSEps, T)
+		tr.put("q_a", l, T, cq)
+		pool.MatMul(q, L.qB, cq, T)
+	} else {
+		pool.MatMul(q, L.qB, cur, T)
+	}
+	tr.put("q", l, T, q)
+
+	// Latent KV: c = norm(kv[:C]), k_pe = rope(kv[C:]); both go to the cache.
+	kv := make([]float32, T*(C+dr)) // {T, C+dr}
+	pool.MatMul(kv, L.kvA, cur, T)
+	for t, r := range rows {
+		row := kv[t*(C+dr) : (t+1)*(C+dr)]
+		tensor.RMSNorm(row[:C], row[:C], L.kvANorm, c.RMSEps)
+		m.rope.apply(row[C:], ropeCS[t])
+		copy(r.seq.KV.Row(l, r.pos), row)
+	}
+	tr.put("kv_cache", l, T, kv)
+
+	// Rotate q_pe and absorb W_UK into q_nope: q_abs_h = W_UK_hᵀ·q_nope_h.
+	qAbs := make([]float32, T*H*C) // {T, H·C}
+	qn := make([]float32, T*dn)    // {T, dn}: one head's q_nope for every token
+	qa := make([]float32, T*C)     // {T, C}
+	for h := 0; h < H; h++ {
+		for t := 0; t < T; t++ {
+			qh := q[(t*H+h)*dq : (t*H+h+1)*dq]
+			m.rope.apply(qh[dn:], ropeCS[t])
+			copy(qn[t*dn:(t+1)*dn], qh[:dn])
+		}
+		pool.MatMul(qa, L.kB[h], qn, T)
+		for t := 0; t < T; t++ {
+			copy(qAbs[(t*H+h)*C:(t*H+h+1)*C], qa[t*C:(t+1)*C])
+		}
+	}
+	tr.put("q_pe", l, T, q)
+	tr.put("q_abs", l, T, qAbs)
+
+	// Attention in the latent space: a_h = Σ_s softmax_s(score) · c_s.
+	lat := make([]float32, T*H*C) // {T, H·C}
+	pool.For(T*H, 1, func(lo, hi int) {
+		var scores []float32
+		for i := lo; i < hi; i++ {
+			t := i / H
+			r := rows[t]
+			n := r.pos + 1
+			if cap(scores) < n {
+				scores = make([]float32, n)
+			}
+			scores = scores[:n]
+			qa := qAbs[i*C : (i+1)*C]
+			qh := q[i*dq : (i+1)*dq]
+			for s := 0; s < n; s++ {
+				kr := r.seq.KV.Row(l, s)
+				scores[s] = (tensor.Dot(qa, kr[:C]) + tensor.Dot(qh[dn:], kr[C:])) * m.scale
+			}
+			tensor.Softmax(scores)
+			out := lat[i*C : (i+1)*C]
+			for s := 0; s < n; s++ {
+				tensor.Axpy(out, scores[s], r.seq.KV.Row(l, s)[:C])
+			}
+		}
+	})
+	tr.put("attn_latent", l, T, lat)
+
+	// Back to value space per head (o_h = W_UV_h·a_h), then the output projection.
+	o := make([]float32, T*H*dv) // {T, H·dv}
+	a := make([]float32, T*C)    // {T, C}
+	ov := make([]float32, T*dv)  // {T, dv}
+	for h := 0; h < H; h++ {
+		for t := 0; t < T; t++ {
+			copy(a[t*C:(t+1)*C], lat[(t*H+h)*C:(t*H+h+1)*C])
+		}
+		pool.MatMul(ov, L.vB[h], a, T)
+		for t := 0; t < T; t++ {
+			copy(o[(t*H+h)*dv:(t*H+h+1)*dv], ov[t*dv:(t+1)*dv])
+		}
+	}
+	tr.put("kqv_out", l, T, o)
+	out := make([]float32, T*c.Hidden) // {T, D}
+	pool.MatMul(out, L.o, o, T)
+	tr.put("attn_out", l, T, out)
+	return out
+}
