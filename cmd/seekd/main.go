@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -48,13 +49,21 @@ func main() {
 // run executes the command line and returns the process exit status:
 // 0 on success, 2 for usage errors, 1 for anything else.
 func run(args []string) int {
+	return runIO(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// runIO is run with the standard streams given (for tests).
+func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "seekd: %v\n", err)
+	fmt.Fprintf(stderr, "seekd: %v\n", err)
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(cmd, err) {
 		return 2

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/seekd/seekd/kvcache"
+	"github.com/seekd/seekd/model"
+)
+
+// openModel loads the model at path; a missing path is a usage error.
+func openModel(path string) (model.Model, error) {
+	if path == "" {
+		return nil, usagef("--model is required")
+	}
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("model %s: no such file or folder", path)
+		}
+		return nil, usageError{err}
+	}
+	return model.Load(path, model.Options{})
+}
+
+// parseTokens reads ids separated by commas and/or spaces and checks them
+// against the vocabulary.
+func parseTokens(s string, vocab int) ([]int, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	if len(fields) == 0 {
+		return nil, usagef("--tokens is empty")
+	}
+	ids := make([]int, len(fields))
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, usagef("--tokens: %q is not a token id", f)
+		}
+		if v < 0 || v >= vocab {
+			return nil, usagef("--tokens: token id %d is out of range [0, %d)", v, vocab)
+		}
+		ids[i] = v
+	}
+	return ids, nil
+}
+
+// newSeqCache returns a cache for one sequence of up to n positions.
+func newSeqCache(c *model.Config, n int) (*kvcache.Seq, error) {
+	p, err := kvcache.NewPool(kvcache.Layout{Layers: c.Layers, Width: c.KVWidth()}, 64, int64(c.Layers)*int64(c.KVWidth())*4*int64(n+64))
+	if err != nil {
+		return nil, err
+	}
+	s := p.NewSeq()
+	if err := s.Reserve(n); err != nil {
+		return nil, fmt.Errorf("kv cache for %d positions: %w", n, err)
+	}
+	return s, nil
+}
+
+// forward runs one step for a single sequence.
+func forward(ctx context.Context, m model.Model, s *model.Seq, tr model.Tracer) error {
+	return m.Forward(ctx, &model.Batch{Seqs: []*model.Seq{s}, Trace: tr})
+}
