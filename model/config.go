@@ -204,3 +204,5 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+func sqrt64(x float64) float64 { return math.Sqrt(x) }

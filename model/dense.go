@@ -1,12 +1,193 @@
 package model
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/seekd/seekd/tensor"
 	"github.com/seekd/seekd/weights"
 )
 
+// Dense is a Qwen2 or Llama decoder (the R1-Distill models): grouped-query
+// attention with rotary embeddings and SwiGLU MLPs.
+//
+// Notation: D hidden, H query heads, G KV heads (query head h reads KV head
+// h/(H/G)), hd head width, T tokens in the step. The cache row of a token
+// is [K {G·hd} | V {G·hd}].
+type Dense struct {
+	cfg    *Config
+	pool   *tensor.Pool
+	closer interface{ Close() error }
+
+	embed  *tensor.Matrix // {V, D}
+	norm   []float32      // {D}
+	output *tensor.Matrix // {V, D}
+	layers []denseLayer
+	rope   *rope
+}
+
+type denseLayer struct {
+	attnNorm   []float32      // {D}
+	q, k, v    *tensor.Matrix // {H·hd, D}, {G·hd, D}, {G·hd, D}
+	qb, kb, vb []float32      // biases (Qwen2), or nil
+	o          *tensor.Matrix // {D, H·hd}
+	ffnNorm    []float32      // {D}
+	mlp        mlp
+}
+
+// Config returns the model's hyper-parameters.
+func (m *Dense) Config() *Config { return m.cfg }
+
+// Close releases the weights.
+func (m *Dense) Close() error { return m.closer.Close() }
+
 func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, error) {
-	return nil, fmt.Errorf("model: %s is not supported yet", c.Arch)
+	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
+	h := &hfLoader{ck: ck}
+	m := &Dense{
+		cfg:    c,
+		pool:   pool,
+		closer: ck,
+		embed:  h.matrix("model.embed_tokens.weight", c.Vocab, D),
+		norm:   h.floats("model.norm.weight", D),
+		rope:   newRope(c, hd, true),
+	}
+	if c.TieEmbed {
+		m.output = m.embed
+	} else {
+		m.output = h.matrix("lm_head.weight", c.Vocab, D)
+	}
+	m.layers = make([]denseLayer, c.Layers)
+	for l := range m.layers {
+		p := fmt.Sprintf("model.layers.%d.", l)
+		L := &m.layers[l]
+		L.attnNorm = h.floats(p+"input_layernorm.weight", D)
+		L.q = h.matrix(p+"self_attn.q_proj.weight", H*hd, D)
+		L.k = h.matrix(p+"self_attn.k_proj.weight", G*hd, D)
+		L.v = h.matrix(p+"self_attn.v_proj.weight", G*hd, D)
+		if c.QKVBias {
+			L.qb = h.floats(p+"self_attn.q_proj.bias", H*hd)
+			L.kb = h.floats(p+"self_attn.k_proj.bias", G*hd)
+			L.vb = h.floats(p+"self_attn.v_proj.bias", G*hd)
+		}
+		L.o = h.matrix(p+"self_attn.o_proj.weight", D, H*hd)
+		L.ffnNorm = h.floats(p+"post_attention_layernorm.weight", D)
+		L.mlp = *h.mlp(p+"mlp", c.Intermediate, D)
+		if h.err != nil {
+			return nil, h.err
+		}
+	}
+	if h.err != nil {
+		return nil, h.err
+	}
+	return m, nil
+}
+
+// Forward runs one step over a batch of sequences.
+func (m *Dense) Forward(ctx context.Context, b *Batch) error {
+	c, pool := m.cfg, m.pool
+	T, err := tokensIn(b, c.Vocab)
+	if err != nil {
+		return err
+	}
+	tr := b.Trace
+	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
+	rows := make([]tokenRow, 0, T)
+	for _, s := range b.Seqs {
+		for i := range s.Tokens {
+			rows = append(rows, tokenRow{seq: s, pos: s.Pos + i, id: s.Tokens[i]})
+		}
+	}
+	ropeCS := make([][]float32, T)
+	for t := range rows {
+		ropeCS[t] = m.rope.table(rows[t].pos, make([]float32, 0, hd))
+	}
+
+	x := make([]float32, T*D) // {T, D}
+	for t, r := range rows {
+		m.embed.Row(r.id, x[t*D:(t+1)*D])
+	}
+	tr.put("inp_embd", -1, T, x)
+	cur := make([]float32, T*D)    // {T, D}
+	q := make([]float32, T*H*hd)   // {T, H·hd}
+	k := make([]float32, T*G*hd)   // {T, G·hd}
+	v := make([]float32, T*G*hd)   // {T, G·hd}
+	att := make([]float32, T*H*hd) // {T, H·hd}
+	out := make([]float32, T*D)    // {T, D}
+	scale := float32(1 / sqrt64(float64(hd)))
+	for l := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		L := &m.layers[l]
+		rmsNormRows(cur, x, L.attnNorm, c.RMSEps, T)
+		tr.put("attn_norm", l, T, cur)
+		pool.MatMul(q, L.q, cur, T)
+		pool.MatMul(k, L.k, cur, T)
+		pool.MatMul(v, L.v, cur, T)
+		addBias(q, L.qb, T)
+		addBias(k, L.kb, T)
+		addBias(v, L.vb, T)
+		for t, r := range rows {
+			for h := 0; h < H; h++ {
+				m.rope.apply(q[(t*H+h)*hd:(t*H+h+1)*hd], ropeCS[t])
+			}
+			for g := 0; g < G; g++ {
+				m.rope.apply(k[(t*G+g)*hd:(t*G+g+1)*hd], ropeCS[t])
+			}
+			row := r.seq.KV.Row(l, r.pos)
+			copy(row[:G*hd], k[t*G*hd:(t+1)*G*hd])
+			copy(row[G*hd:], v[t*G*hd:(t+1)*G*hd])
+		}
+		tr.put("Qcur", l, T, q)
+		tr.put("Kcur", l, T, k)
+
+		// softmax(q·Kᵀ·scale)·V per query head over the causal prefix.
+		pool.For(T*H, 1, func(lo, hi int) {
+			var scores []float32
+			for i := lo; i < hi; i++ {
+				t, h := i/H, i%H
+				r := rows[t]
+				g := h / (H / G)
+				n := r.pos + 1
+				if cap(scores) < n {
+					scores = make([]float32, n)
+				}
+				scores = scores[:n]
+				qh := q[i*hd : (i+1)*hd]
+				for s := 0; s < n; s++ {
+					kr := r.seq.KV.Row(l, s)[g*hd : (g+1)*hd]
+					scores[s] = tensor.Dot(qh, kr) * scale
+				}
+				tensor.Softmax(scores)
+				o := att[i*hd : (i+1)*hd]
+				clear(o)
+				for s := 0; s < n; s++ {
+					tensor.Axpy(o, scores[s], r.seq.KV.Row(l, s)[(G+g)*hd:(G+g+1)*hd])
+				}
+			}
+		})
+		tr.put("kqv_out", l, T, att)
+		pool.MatMul(out, L.o, att, T)
+		tr.put("attn_out", l, T, out)
+		tensor.Add(x, out)
+		tr.put("ffn_inp", l, T, x)
+		rmsNormRows(cur, x, L.ffnNorm, c.RMSEps, T)
+		ffn := swiglu(pool, &L.mlp, cur, T)
+		tr.put("ffn_out", l, T, ffn)
+		tensor.Add(x, ffn)
+		tr.put("l_out", l, T, x)
+	}
+	return outputLogits(pool, c, b, x, m.norm, m.output, tr)
+}
+
+// addBias adds a bias row to each of n rows of y (no-op for a nil bias).
+func addBias(y, bias []float32, n int) {
+	if bias == nil {
+		return
+	}
+	w := len(bias)
+	for t := 0; t < n; t++ {
+		tensor.Add(y[t*w:(t+1)*w], bias)
+	}
 }

@@ -227,3 +227,38 @@ func TestDeepSeekGoldens(t *testing.T) {
 		})
 	}
 }
+
+func TestDistillGoldens(t *testing.T) {
+	pool := tensor.NewPool(0)
+	defer pool.Close()
+	for _, name := range []string{"tiny-r1-distill-qwen", "tiny-r1-distill-llama"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("../testdata/distill", name)
+			m, err := Load(filepath.Join(dir, "hf"), Options{Pool: pool})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			g := readGolden(t, filepath.Join(dir, "golden"))
+			if len(g.Prompt) == 0 {
+				g.Prompt = readRequest(t, filepath.Join(dir, "golden"))
+			}
+			checkGoldens(t, m, g)
+		})
+	}
+}
+
+func readRequest(t *testing.T, dir string) []int {
+	t.Helper()
+	var r struct {
+		Prompt []int `json:"prompt_token_ids"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "request.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Prompt
+}
