@@ -31,7 +31,8 @@ func truncate(s string, n int) string {
 
 func (f *jsonFields) raw(key string) (json.RawMessage, bool) {
 	r, ok := f.m[key]
-	if !ok || bytes.Equal(bytes.TrimSpace(r), []byte("null")) {
+	r = bytes.TrimSpace(r)
+	if !ok || len(r) == 0 || bytes.Equal(r, []byte("null")) {
 		return nil, false
 	}
 	return r, true
@@ -45,7 +46,7 @@ func (f *jsonFields) Int(key string, def int) int {
 		return def
 	}
 	var n json.Number
-	if err := json.Unmarshal(r, &n); err != nil {
+	if r[0] == '"' || json.Unmarshal(r, &n) != nil {
 		f.fail(key, "an integer", r)
 		return def
 	}
