@@ -37,7 +37,7 @@ func refSplit(s string, o Options) (reasoning, content string) {
 }
 
 func TestReasoning(t *testing.T) {
-	r1 := Options{StartInReasoning: true}                     // R1 / R1-Distill: prompt ends "<think>\n"
+	r1 := Options{StartInReasoning: true}                      // R1 / R1-Distill: prompt ends "<think>\n"
 	r1Trim := Options{StartInReasoning: true, TrimSpace: true} // as DeepSeek's API returns it
 	v31Think := Options{StartInReasoning: true}                // V3.1 thinking: prompt ends "<think>"
 	v31Chat := Options{}                                       // V3.1 non-thinking: prompt ends "</think>"

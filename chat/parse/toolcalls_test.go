@@ -182,7 +182,7 @@ func toolCases() []toolCase {
 </｜DSML｜invoke>`),
 			calls: []call{{"f", `{"n": 90, "ok": true, "xs": [1, "二", {"a": null}], "bad": "not json", "auto": 42, "path": "a.txt"}`}}},
 		{name: "string escaping", format: v32,
-			text: block("<｜DSML｜invoke name=\"write\">\n<｜DSML｜parameter name=\"content\" string=\"true\">#!/bin/sh\necho \"hi\\there\"\t</x>\x01</｜DSML｜parameter>\n</｜DSML｜invoke>"),
+			text:  block("<｜DSML｜invoke name=\"write\">\n<｜DSML｜parameter name=\"content\" string=\"true\">#!/bin/sh\necho \"hi\\there\"\t</x>\x01</｜DSML｜parameter>\n</｜DSML｜invoke>"),
 			calls: []call{{"write", `{"content": "#!/bin/sh\necho \"hi\\there\"\t</x>\u0001"}`}}},
 		{name: "no parameters", format: v32,
 			text:  block(`<｜DSML｜invoke name="now">` + "\n" + dsInvokeEnd),
