@@ -62,7 +62,8 @@ type Options struct {
 	Pool *tensor.Pool // the kernels' worker pool (default: one per CPU)
 }
 
-// Load opens a model folder (Hugging Face config.json + safetensors).
+// Load opens a model folder (Hugging Face config.json + safetensors) or a
+// GGUF file.
 func Load(path string, opt Options) (Model, error) {
 	if opt.Pool == nil {
 		opt.Pool = tensor.NewPool(0)
@@ -73,7 +74,7 @@ func Load(path string, opt Options) (Model, error) {
 	}
 	if !st.IsDir() {
 		if strings.HasSuffix(strings.ToLower(path), ".gguf") {
-			return nil, fmt.Errorf("model: %s: GGUF files are not supported yet", path)
+			return loadGGUF(path, opt)
 		}
 		return nil, fmt.Errorf("model: %s is not a model folder", path)
 	}
