@@ -1,0 +1,95 @@
+package tokenizer
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkEncode measures encoding throughput over the whole corpus, one
+// goroutine (run with -cpu 1 for one core). The word cache starts empty in
+// each run of the benchmark function, and warms up as real traffic would.
+func BenchmarkEncode(b *testing.B) {
+	lines := corpus(b)
+	size := 0
+	for _, l := range lines {
+		size += len(l.Text)
+	}
+	for _, tc := range corpusTokenizers {
+		b.Run(tc.name, func(b *testing.B) {
+			tk, err := Load(filepath.Join(fixtures, tc.name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			var ids []int
+			for b.Loop() {
+				for _, l := range lines {
+					ids = tk.AppendEncode(ids[:0], l.Text)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeCold measures encoding with the word cache disabled: every
+// word goes through BPE.
+func BenchmarkEncodeCold(b *testing.B) {
+	lines := corpus(b)
+	size := 0
+	for _, l := range lines {
+		size += len(l.Text)
+	}
+	tk, err := Load(filepath.Join(fixtures, "deepseek_v3"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(size))
+	var ids []int
+	sc := new(scratch)
+	for b.Loop() {
+		for _, l := range lines {
+			ids = ids[:0]
+			for _, piece := range tk.pre.run(l.Text, &sc.pieces) {
+				for _, id := range tk.model.wordIDs(piece, sc) {
+					ids = append(ids, int(id))
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkLoad measures loading each tokenizer.json with its config.
+func BenchmarkLoad(b *testing.B) {
+	for _, name := range []string{"deepseek_v3", "qwen3", "llama3"} {
+		b.Run(name, func(b *testing.B) {
+			dir := filepath.Join(fixtures, name)
+			tok, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(tok)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Parse(tok, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoadFile includes reading the files from disk.
+func BenchmarkLoadFile(b *testing.B) {
+	dir := filepath.Join(fixtures, "deepseek_v3")
+	for b.Loop() {
+		if _, err := Load(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package tokenizer
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// noMerge is the packed merge value of a pair that has no merge.
+const noMerge = ^uint64(0)
+
+// Word cache bounds: words up to maxCachedWord bytes are cached, and the
+// cache is emptied when it reaches maxCacheEntries.
+const (
+	maxCachedWord   = 48
+	maxCacheEntries = 1 << 17
+	// heapThreshold is the word length from which merging uses a heap.
+	heapThreshold = 128
+)
+
+// bpeModel is a byte-level BPE model: vocabulary strings are in GPT-2's
+// byte-to-unicode alphabet, and a word's first symbols are its bytes.
+type bpeModel struct {
+	vocab map[string]int32 // token (byte-level form) -> id
+	// merges maps a pair of ids (left<<32 | right) to rank<<32 | merged id.
+	merges       map[uint64]uint64
+	byteIDs      [256]int32 // the id of each byte's one-character token, -1 if none
+	alpha        [256]rune
+	ignoreMerges bool
+	unk          int32 // -1 if none
+	cache        wordCache
+}
+
+func newBPEModel(vocab map[string]int32, nMerges int) *bpeModel {
+	m := &bpeModel{
+		vocab:  vocab,
+		merges: make(map[uint64]uint64, nMerges),
+		alpha:  byteLevelAlphabet(),
+		unk:    -1,
+	}
+	m.cache.m = make(map[string][]int32)
+	var buf [4]byte
+	for b := range 256 {
+		n := utf8.EncodeRune(buf[:], m.alpha[b])
+		if id, ok := vocab[string(buf[:n])]; ok {
+			m.byteIDs[b] = id
+		} else {
+			m.byteIDs[b] = -1
+		}
+	}
+	return m
+}
+
+// addMerge records merge number rank, of the tokens a and b. scratch is a
+// reusable buffer; the grown buffer is returned.
+func addMerge[T string | []byte](m *bpeModel, a, b T, rank int, scratch []byte) ([]byte, error) {
+	ia, ok := m.vocab[string(a)]
+	if !ok {
+		return scratch, fmt.Errorf("merge %d: token %q is not in the vocabulary", rank, a)
+	}
+	ib, ok := m.vocab[string(b)]
+	if !ok {
+		return scratch, fmt.Errorf("merge %d: token %q is not in the vocabulary", rank, b)
+	}
+	scratch = append(append(scratch[:0], a...), b...)
+	id, ok := m.vocab[string(scratch)]
+	if !ok {
+		return scratch, fmt.Errorf("merge %d: merged token %q is not in the vocabulary", rank, scratch)
+	}
+	// A repeated pair keeps its last rank, as Hugging Face's merge map does.
+	m.merges[uint64(uint32(ia))<<32|uint64(uint32(ib))] = uint64(rank)<<32 | uint64(uint32(id))
+	return scratch, nil
+}
+
+func (m *bpeModel) pair(a, b int32) uint64 {
+	if v, ok := m.merges[uint64(uint32(a))<<32|uint64(uint32(b))]; ok {
+		return v
+	}
+	return noMerge
+}
+
+// encodeWord appends the ids of one pre-tokenized piece (raw bytes).
+func (m *bpeModel) encodeWord(dst []int, w string, sc *scratch) []int {
+	if len(w) <= maxCachedWord {
+		if ids, ok := m.cache.get(w); ok {
+			for _, id := range ids {
+				dst = append(dst, int(id))
+			}
+			return dst
+		}
+	}
+	ids := m.wordIDs(w, sc)
+	if len(w) <= maxCachedWord {
+		m.cache.put(w, ids)
+	}
+	for _, id := range ids {
+		dst = append(dst, int(id))
+	}
+	return dst
+}
+
+// wordIDs returns the ids of w in scratch space.
+func (m *bpeModel) wordIDs(w string, sc *scratch) []int32 {
+	if m.ignoreMerges {
+		buf := sc.buf[:0]
+		for i := 0; i < len(w); i++ {
+			buf = utf8.AppendRune(buf, m.alpha[w[i]])
+		}
+		sc.buf = buf
+		if id, ok := m.vocab[string(buf)]; ok {
+			sc.ids = append(sc.ids[:0], id)
+			return sc.ids
+		}
+	}
+	ids := sc.ids[:0]
+	for i := 0; i < len(w); i++ {
+		if id := m.byteIDs[w[i]]; id >= 0 {
+			ids = append(ids, id)
+		} else if m.unk >= 0 {
+			ids = append(ids, m.unk)
+		}
+	}
+	if len(ids) >= heapThreshold {
+		ids = m.mergeHeap(ids, sc)
+	} else {
+		ids = m.mergeSmall(ids, sc)
+	}
+	sc.ids = ids
+	return ids
+}
+
+// mergeSmall applies the merges to ids: always the pair of lowest rank, the
+// leftmost one among equals, until no pair has a merge. It keeps the rank of
+// every adjacent pair in an array, so each merge costs two map lookups and a
+// scan of the array.
+func (m *bpeModel) mergeSmall(ids []int32, sc *scratch) []int32 {
+	if len(ids) < 2 {
+		return ids
+	}
+	pr := sc.pairs[:0]
+	for i := 0; i+1 < len(ids); i++ {
+		pr = append(pr, m.pair(ids[i], ids[i+1]))
+	}
+	sc.pairs = pr
+	for {
+		best, bi := noMerge, -1
+		for i, v := range pr {
+			if v < best {
+				best, bi = v, i
+			}
+		}
+		if bi < 0 {
+			return ids
+		}
+		ids[bi] = int32(uint32(best))
+		ids = append(ids[:bi+1], ids[bi+2:]...)
+		pr = append(pr[:bi], pr[bi+1:]...)
+		if bi > 0 {
+			pr[bi-1] = m.pair(ids[bi-1], ids[bi])
+		}
+		if bi < len(pr) {
+			pr[bi] = m.pair(ids[bi], ids[bi+1])
+		}
+	}
+}
+
+// mergeItem is a candidate merge: key is rank<<32 | position of the left
+// symbol, val the packed merge it was found with.
+type mergeItem struct {
+	key, val uint64
+}
+
+// mergeHeap gives the same result as mergeSmall for long words, in
+// O(n log n): a linked list of symbols and a min-heap of candidate pairs
+// ordered by (rank, position), as Hugging Face's Word::merge_all does.
+func (m *bpeModel) mergeHeap(ids []int32, sc *scratch) []int32 {
+	n := len(ids)
+	prev := make([]int32, n)
+	next := make([]int32, n)
+	alive := make([]bool, n)
+	h := sc.heap[:0]
+	for i := range n {
+		prev[i], next[i], alive[i] = int32(i-1), int32(i+1), true
+	}
+	next[n-1] = -1
+	push := func(pos int32) {
+		if pos < 0 || next[pos] < 0 {
+			return
+		}
+		v := m.pair(ids[pos], ids[next[pos]])
+		if v == noMerge {
+			return
+		}
+		h = heapPush(h, mergeItem{key: v&^0xffffffff | uint64(pos), val: v})
+	}
+	for i := range n - 1 {
+		push(int32(i))
+	}
+	for len(h) > 0 {
+		var it mergeItem
+		h, it = heapPop(h)
+		pos := int32(uint32(it.key))
+		if !alive[pos] || next[pos] < 0 || m.pair(ids[pos], ids[next[pos]]) != it.val {
+			continue
+		}
+		r := next[pos]
+		ids[pos] = int32(uint32(it.val))
+		alive[r] = false
+		next[pos] = next[r]
+		if next[r] >= 0 {
+			prev[next[r]] = pos
+		}
+		push(prev[pos])
+		push(pos)
+	}
+	sc.heap = h
+	out := ids[:0]
+	for i := int32(0); i >= 0; i = next[i] {
+		out = append(out, ids[i])
+	}
+	return out
+}
+
+func heapPush(h []mergeItem, it mergeItem) []mergeItem {
+	h = append(h, it)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p].key <= h[i].key {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	return h
+}
+
+func heapPop(h []mergeItem) ([]mergeItem, mergeItem) {
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		l, small := 2*i+1, i
+		if l < len(h) && h[l].key < h[small].key {
+			small = l
+		}
+		if r := l + 1; r < len(h) && h[r].key < h[small].key {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+	return h, top
+}
+
+// wordCache maps words to their ids. It is bounded: when full it is emptied.
+type wordCache struct {
+	mu sync.RWMutex
+	m  map[string][]int32
+}
+
+func (c *wordCache) get(w string) ([]int32, bool) {
+	c.mu.RLock()
+	ids, ok := c.m[w]
+	c.mu.RUnlock()
+	return ids, ok
+}
+
+func (c *wordCache) put(w string, ids []int32) {
+	v := make([]int32, len(ids))
+	copy(v, ids)
+	k := strings.Clone(w) // w points into the caller's text
+	c.mu.Lock()
+	if len(c.m) >= maxCacheEntries {
+		clear(c.m)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+}
