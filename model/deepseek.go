@@ -137,14 +137,19 @@ func outputLogits(pool *tensor.Pool, c *Config, b *Batch, x, norm []float32, out
 	var want []int // row indices needing logits
 	t := 0
 	for _, s := range b.Seqs {
-		if s.AllLogits {
+		switch {
+		case s.NoLogits:
+		case s.AllLogits:
 			for i := range s.Tokens {
 				want = append(want, t+i)
 			}
-		} else {
+		default:
 			want = append(want, t+len(s.Tokens)-1)
 		}
 		t += len(s.Tokens)
+	}
+	if len(want) == 0 {
+		return nil
 	}
 	h := make([]float32, len(want)*D) // {N, D}
 	for i, r := range want {
@@ -157,6 +162,10 @@ func outputLogits(pool *tensor.Pool, c *Config, b *Batch, x, norm []float32, out
 	i := 0
 	for _, s := range b.Seqs {
 		n := 1
+		if s.NoLogits {
+			s.Logits = s.Logits[:0]
+			continue
+		}
 		if s.AllLogits {
 			n = len(s.Tokens)
 		}

@@ -25,6 +25,7 @@ type Seq struct {
 	Pos       int       // position of Tokens[0]; the cache holds [0, Pos)
 	KV        KV        // the sequence's cache
 	AllLogits bool      // fill logits for every new token, not just the last
+	NoLogits  bool      // fill no logits (a prefill chunk that is not the last)
 	Logits    []float32 // out: [len(Tokens), Vocab] or [Vocab]; reused if large enough
 }
 
