@@ -50,7 +50,7 @@ func (r ModelRef) Rev() string {
 var (
 	repoNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	commitRE   = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	quantRE    = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+	quantRE    = regexp.MustCompile(`^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)?$`)
 )
 
 // ParseModelRef parses an alias ("deepseek-r1:1.5b") or a repo reference
@@ -61,12 +61,7 @@ func ParseModelRef(s string) (ModelRef, error) {
 	if a, ok := LookupAlias(s); ok {
 		return ModelRef{Alias: a.Name, Repo: a.Repo, Huge: a.Huge}, nil
 	}
-	for _, p := range []string{"https://huggingface.co/", "http://huggingface.co/", "huggingface.co/", "hf.co/"} {
-		if strings.HasPrefix(s, p) {
-			s = s[len(p):]
-			break
-		}
-	}
+	s = trimHubPrefix(s)
 	var ref ModelRef
 	repo, rev, hasRev := strings.Cut(s, "@")
 	if hasRev {
@@ -97,6 +92,19 @@ func ParseModelRef(s string) (ModelRef, error) {
 	ref.Repo = repo
 	ref.Huge = repoIsHuge(repo)
 	return ref, nil
+}
+
+// hubPrefixes are accepted in front of a repo name.
+var hubPrefixes = [...]string{"https://huggingface.co/", "http://huggingface.co/", "huggingface.co/", "hf.co/"}
+
+// trimHubPrefix removes a leading "hf.co/" or "https://huggingface.co/".
+func trimHubPrefix(s string) string {
+	for _, p := range hubPrefixes {
+		if strings.HasPrefix(s, p) {
+			return s[len(p):]
+		}
+	}
+	return s
 }
 
 // repoIsHuge reports whether an alias marks repo as huge.

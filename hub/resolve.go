@@ -105,6 +105,7 @@ func (c Cache) Resolve(s string) (*Model, error) {
 
 // looksLikePath reports references that can only be paths.
 func looksLikePath(s string) bool {
+	s = trimHubPrefix(s)
 	return filepath.IsAbs(s) || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "~") ||
 		strings.HasSuffix(strings.ToLower(s), ".gguf") || strings.Count(strings.SplitN(s, "@", 2)[0], "/") > 1 || strings.ContainsRune(s, filepath.Separator) && filepath.Separator != '/'
 }

@@ -43,7 +43,8 @@ type Fault struct {
 	CutAt    int64
 	CutTimes int
 	// HoldAt makes responses that reach this offset (if > 0) send the bytes
-	// before it, then wait until the client goes away.
+	// before it, then wait until the client goes away or ReleaseHolds is
+	// called, and cut the connection.
 	HoldAt int64
 }
 
@@ -67,15 +68,17 @@ type repo struct {
 // Server is a fake Hub. Its URL is the endpoint to use as HF_ENDPOINT.
 type Server struct {
 	*httptest.Server
-	release chan struct{}
 
 	mu        sync.Mutex
 	repos     map[string]*repo
+	release   chan struct{}     // closed by ReleaseHolds
 	faults    map[string]*Fault // "repo/file"
 	cuts      map[string]int
 	served    map[string]int64
 	requests  []string
 	authLeaks int
+	active    int // requests in progress
+	holding   int // responses waiting at a HoldAt
 }
 
 // NewServer starts a fake Hub; Close stops it.
@@ -93,13 +96,18 @@ func NewServer() *Server {
 
 // Close releases held responses and stops the server.
 func (s *Server) Close() {
-	select {
-	case <-s.release:
-	default:
-		close(s.release)
-	}
+	s.ReleaseHolds()
 	s.Server.CloseClientConnections()
 	s.Server.Close()
+}
+
+// ReleaseHolds ends the responses waiting at a Fault's HoldAt: their
+// connections are cut, as if the network failed there.
+func (s *Server) ReleaseHolds() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.release)
+	s.release = make(chan struct{})
 }
 
 // AddRepo adds (or replaces) a repo with the given files at a commit derived
@@ -168,8 +176,10 @@ func (s *Server) SetFault(repoName, file string, f *Fault) {
 	delete(s.cuts, key)
 }
 
-// Served returns the bytes of a file's contents sent so far.
+// Served returns the bytes of a file's contents sent so far, once no
+// request is being answered (waiting up to 5s).
 func (s *Server) Served(repoName, file string) int64 {
+	s.WaitIdle(5 * time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.served[repoName+"/"+file]
@@ -188,6 +198,31 @@ func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
+}
+
+// Holding returns the number of responses waiting at a Fault's HoldAt.
+func (s *Server) Holding() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.holding
+}
+
+// WaitIdle waits (up to timeout) until no request is being answered,
+// so that counters read afterwards include every byte of earlier requests.
+func (s *Server) WaitIdle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		n := s.active
+		s.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // AuthLeaks counts requests to the CDN that carried an Authorization header

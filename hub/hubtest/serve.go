@@ -17,7 +17,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, logLine)
+	s.active++
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.active--
+		s.mu.Unlock()
+	}()
 
 	p := r.URL.EscapedPath()
 	switch {
@@ -212,6 +218,7 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName str
 	if ft := s.faults[key]; ft != nil {
 		fault = *ft
 	}
+	release := s.release
 	cut := fault.CutAt > start && fault.CutAt <= end && (fault.CutTimes == 0 || s.cuts[key] < fault.CutTimes)
 	if cut {
 		s.cuts[key]++
@@ -253,9 +260,17 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName str
 	case cut:
 		panic(http.ErrAbortHandler)
 	case hold:
+		s.mu.Lock()
+		s.holding++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.holding--
+			s.mu.Unlock()
+		}()
 		select {
 		case <-r.Context().Done():
-		case <-s.release:
+		case <-release:
 		case <-time.After(holdTimeout):
 		}
 		panic(http.ErrAbortHandler)
