@@ -1,6 +1,30 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+)
+
+// Tiling of the batched products: weight rows are widened to float32 in
+// tiles of tileRows rows by tileCols columns (16 KiB, in L1), and every
+// activation row is multiplied with the tile before the next is decoded,
+// so each weight block is read and decoded once per product.
+const (
+	tileRows = 4
+	tileCols = 1024 // a multiple of every block size and of FP8Block
+	// directRows is how many rows a fused mat-vec handles per activation
+	// row before moving to the next, so that a few activation rows reuse
+	// the weights from cache.
+	directRows = 16
+)
+
+// Product is one Y = X·Wᵀ of a fused dispatch: X holds N activation rows
+// of W.Cols values and Y receives N rows of W.Rows values, both row-major.
+type Product struct {
+	Y []float32
+	W *Matrix
+	X []float32
+	N int
+}
 
 // MatVec computes y[r] = Σ_c W[r,c]·x[c] for every row r of w.
 func (p *Pool) MatVec(y []float32, w *Matrix, x []float32) {
@@ -8,36 +32,170 @@ func (p *Pool) MatVec(y []float32, w *Matrix, x []float32) {
 }
 
 // MatMul computes Y[i,r] = Σ_c W[r,c]·X[i,c] for the n rows of X
-// (X is [n, Cols] and Y is [n, Rows], both row-major). Each weight row is
-// decoded once for all n inputs.
+// (X is [n, Cols] and Y is [n, Rows], both row-major). Each weight block is
+// read once for all n inputs.
 func (p *Pool) MatMul(y []float32, w *Matrix, x []float32, n int) {
-	if len(x) < n*w.Cols || len(y) < n*w.Rows {
-		panic(fmt.Sprintf("tensor: MatMul %s [%d,%d] with x %d and y %d for n=%d", w.Name, w.Rows, w.Cols, len(x), len(y), n))
+	p.MatMulBatch([]Product{{Y: y, W: w, X: x, N: n}})
+}
+
+// MatMulMulti computes ys[j] = X·ws[j]ᵀ for matrices that read the same
+// input (the q and kv projections, gate and up) in one parallel dispatch.
+func (p *Pool) MatMulMulti(ys [][]float32, ws []*Matrix, x []float32, n int) {
+	if len(ys) != len(ws) {
+		panic(fmt.Sprintf("tensor: MatMulMulti with %d outputs for %d matrices", len(ys), len(ws)))
 	}
-	p.For(w.Rows, 16, func(lo, hi int) {
-		row := make([]float32, w.Cols)
-		for r := lo; r < hi; r++ {
-			w.Row(r, row)
-			for i := 0; i < n; i++ {
-				y[i*w.Rows+r] = Dot(row, x[i*w.Cols:(i+1)*w.Cols])
+	ps := make([]Product, len(ws))
+	for j, w := range ws {
+		ps[j] = Product{Y: ys[j], W: w, X: x, N: n}
+	}
+	p.MatMulBatch(ps)
+}
+
+// unit is a range of rows of one product, the smallest piece of work a
+// thread claims.
+type unit struct {
+	prod   int
+	lo, hi int
+	direct bool
+}
+
+// MatMulBatch runs independent products (several experts, or matrices
+// with the same input) in one parallel dispatch. Products must not write
+// to each other's inputs.
+func (p *Pool) MatMulBatch(ps []Product) {
+	k := p.kernels()
+	var total float64
+	for i := range ps {
+		pr := &ps[i]
+		w := pr.W
+		if pr.N < 0 || len(pr.X) < pr.N*w.Cols || len(pr.Y) < pr.N*w.Rows {
+			panic(fmt.Sprintf("tensor: MatMul %s [%d,%d] with x %d and y %d for n=%d", w.Name, w.Rows, w.Cols, len(pr.X), len(pr.Y), pr.N))
+		}
+		total += productCost(pr)
+	}
+	// About eight units per thread, but none much smaller than 32 KiB of
+	// weights: a unit then costs far more than its claim.
+	per := max(total/float64(8*p.Threads()), 32<<10)
+	var units []unit
+	for i := range ps {
+		pr := &ps[i]
+		w := pr.W
+		if pr.N == 0 || w.Rows == 0 {
+			continue
+		}
+		if w.Cols == 0 {
+			clear(pr.Y[:pr.N*w.Rows])
+			continue
+		}
+		direct := pr.N <= k.directMax && k.hasMatVec(w.DType)
+		rows := int(per / (productCost(pr) / float64(w.Rows)))
+		rows = min(max(tileRows, (rows+tileRows-1)/tileRows*tileRows), w.Rows)
+		for lo := 0; lo < w.Rows; lo += rows {
+			units = append(units, unit{prod: i, lo: lo, hi: min(lo+rows, w.Rows), direct: direct})
+		}
+	}
+	p.run(len(units), 1, func(part, lo, hi int) {
+		sc := p.scratchFor(part)
+		for _, u := range units[lo:hi] {
+			pr := &ps[u.prod]
+			if u.direct {
+				matVecRows(k, pr, u.lo, u.hi)
+			} else {
+				tiledRows(k, sc, pr, u.lo, u.hi)
 			}
 		}
 	})
 }
 
-// Dot returns Σ a[i]·b[i] over len(a) elements.
-func Dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+// productCost estimates a product's work in weight bytes read (decoding
+// dominates up to a few activation rows, the multiply-adds after).
+func productCost(pr *Product) float64 {
+	return float64(pr.W.Rows) * float64(pr.W.rowBytes+4) * float64(1+pr.N/4)
+}
+
+// scratch is one participant's working memory.
+type scratch struct {
+	tile []float32
+}
+
+func (p *Pool) scratchFor(part int) *scratch {
+	if part < 0 {
+		return new(scratch)
 	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+	return p.scratch[part]
+}
+
+func (s *scratch) tileBuf() []float32 {
+	if s.tile == nil {
+		s.tile = make([]float32, tileRows*tileCols)
 	}
-	return (s0 + s1) + (s2 + s3)
+	return s.tile
+}
+
+// scaleRow returns the FP8 block scales of row r (ones for an F8_E4M3
+// matrix made without scales).
+func (m *Matrix) scaleRow(r int) []float32 {
+	sc := ceilDiv(m.Cols, FP8Block)
+	if m.Scales == nil {
+		ones := make([]float32, sc)
+		for i := range ones {
+			ones[i] = 1
+		}
+		return ones
+	}
+	i := (m.scaleRow0 + r) / FP8Block * m.ScaleCols
+	return m.Scales[i : i+sc]
+}
+
+// matVecRows runs the fused mat-vec kernel on rows [lo, hi) for every
+// activation row, directRows rows at a time so that the weights stay in
+// cache across the activation rows.
+func matVecRows(k *kernels, pr *Product, lo, hi int) {
+	w, n := pr.W, pr.N
+	rb := w.rowBytes
+	for r0 := lo; r0 < hi; {
+		r1 := min(hi, r0+directRows)
+		var scales []float32
+		if w.DType == F8E4M3 {
+			// Rows of one call share a scale row.
+			r1 = min(r1, r0+FP8Block-(w.scaleRow0+r0)%FP8Block)
+			scales = w.scaleRow(r0)
+		}
+		data := w.Data[r0*rb : r1*rb]
+		for i := 0; i < n; i++ {
+			y := pr.Y[i*w.Rows+r0 : i*w.Rows+r1]
+			x := pr.X[i*w.Cols : (i+1)*w.Cols]
+			if scales != nil {
+				k.matVecF8(y, data, rb, x, scales)
+			} else {
+				k.matVec[w.DType](y, data, rb, x)
+			}
+		}
+		r0 = r1
+	}
+}
+
+// tiledRows computes rows [lo, hi) of a product by decoding weight tiles
+// to float32 and multiplying each with all activation rows.
+func tiledRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
+	w, n := pr.W, pr.N
+	for i := 0; i < n; i++ {
+		clear(pr.Y[i*w.Rows+lo : i*w.Rows+hi])
+	}
+	tile := sc.tileBuf()
+	for k0 := 0; k0 < w.Cols; k0 += tileCols {
+		kw := min(tileCols, w.Cols-k0)
+		for r0 := lo; r0 < hi; r0 += tileRows {
+			nr := min(tileRows, hi-r0)
+			for j := 0; j < nr; j++ {
+				dst := tile[j*tileCols : j*tileCols+kw]
+				if w.DType == F8E4M3 {
+					k.decodeF8(dst, w.RowData(r0+j), k0, w.scaleRow(r0+j))
+				} else {
+					k.decode[w.DType](dst, w.RowData(r0+j), k0)
+				}
+			}
+			k.gemm(pr.Y[r0:], w.Rows, tile, tileCols, nr, pr.X[k0:], w.Cols, n, kw)
+		}
+	}
 }

@@ -87,17 +87,16 @@ func (m *Matrix) RowBytes() int { return m.rowBytes }
 // RowData returns the stored bytes of row r.
 func (m *Matrix) RowData(r int) []byte { return m.Data[r*m.rowBytes : (r+1)*m.rowBytes] }
 
-// Row dequantizes row r into dst (len(dst) == Cols).
+// Row dequantizes row r into dst (len(dst) >= Cols), with the same values
+// as DequantizeRow (times the block scales for FP8).
 func (m *Matrix) Row(r int, dst []float32) {
-	if err := DequantizeRow(m.DType, m.RowData(r), dst[:m.Cols]); err != nil {
-		panic(err) // shapes were validated when the matrix was made
+	k := defaultKernels
+	dst = dst[:m.Cols]
+	if m.DType == F8E4M3 {
+		k.decodeF8(dst, m.RowData(r), 0, m.scaleRow(r))
+		return
 	}
-	if m.Scales != nil {
-		srow := m.Scales[((m.scaleRow0+r)/FP8Block)*m.ScaleCols:]
-		for c := range dst[:m.Cols] {
-			dst[c] *= srow[c/FP8Block]
-		}
-	}
+	k.decode[m.DType](dst, m.RowData(r), 0)
 }
 
 // Slice returns the view of rows [r0, r1) (an expert of a stacked tensor, a

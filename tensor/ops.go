@@ -2,76 +2,53 @@ package tensor
 
 import "math"
 
-// Element-wise and reduction operations used by every forward pass. These
-// are the portable definitions; faster versions keep the same results within
-// float32 rounding.
+// Element-wise and reduction operations used by every forward pass. They
+// run the kernel set chosen at start-up (SEEKD_KERNELS, else the fastest);
+// every set gives the portable results within float32 rounding.
 
 // RMSNorm writes w[i]·x[i]/sqrt(mean(x²)+eps) into dst (dst may alias x).
-// The mean is accumulated in float64 so the result does not depend on the
+// The mean is accumulated in float64 so the result barely depends on the
 // summation order.
 func RMSNorm(dst, x, w []float32, eps float32) {
-	var ss float64
-	for _, v := range x {
-		ss += float64(v) * float64(v)
-	}
-	inv := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
-	for i, v := range x {
-		dst[i] = w[i] * (v * inv)
-	}
+	defaultKernels.rmsNorm(dst, x, w, eps)
 }
 
-// Softmax replaces x by exp(x-max)/Σexp(x-max).
-func Softmax(x []float32) {
+func (k *kernels) rmsNorm(dst, x, w []float32, eps float32) {
 	if len(x) == 0 {
 		return
 	}
-	m := x[0]
-	for _, v := range x[1:] {
-		if v > m {
-			m = v
-		}
+	ss := k.sumSquares(x)
+	inv := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	k.mulScaled(dst[:len(x)], x, w[:len(x)], inv)
+}
+
+// Softmax replaces x by exp(x-max)/Σexp(x-max).
+func Softmax(x []float32) { defaultKernels.softmax(x) }
+
+func (k *kernels) softmax(x []float32) {
+	if len(x) == 0 {
+		return
 	}
-	var s float32
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		x[i] = e
-		s += e
-	}
-	inv := 1 / s
-	for i := range x {
-		x[i] *= inv
-	}
+	s := k.expSum(x, k.max(x))
+	k.scale(x, 1/s)
 }
 
 // SiLUMul writes silu(gate[i])·up[i] into dst (the SwiGLU activation).
 func SiLUMul(dst, gate, up []float32) {
-	for i, g := range gate {
-		dst[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
-	}
+	defaultKernels.siluMul(dst[:len(gate)], gate, up[:len(gate)])
 }
+
+// Dot returns Σ a[i]·b[i] over len(a) elements.
+func Dot(a, b []float32) float32 { return defaultKernels.dot(a, b[:len(a)]) }
 
 // Axpy adds a·x to y.
-func Axpy(y []float32, a float32, x []float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * x[i]
-	}
-}
+func Axpy(y []float32, a float32, x []float32) { defaultKernels.axpy(y, a, x[:len(y)]) }
 
 // Add adds x to y element-wise.
-func Add(y, x []float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += x[i]
-	}
-}
+func Add(y, x []float32) { defaultKernels.add(y, x[:len(y)]) }
 
 // Scale multiplies x by a.
-func Scale(x []float32, a float32) {
-	for i := range x {
-		x[i] *= a
-	}
-}
+func Scale(x []float32, a float32) { defaultKernels.scale(x, a) }
 
 // Sigmoid returns 1/(1+exp(-x)).
 func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }

@@ -1,77 +1,246 @@
 package tensor
 
 import (
+	"log/slog"
+	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
-// Pool runs data-parallel loops on a fixed set of worker goroutines. A Pool
-// is safe for use by one forward pass at a time; make one per engine.
+// DefaultSpin is how long an idle worker keeps polling for the next loop
+// before it parks. Waking a parked goroutine costs 20-40 µs on the machines
+// seekd targets, more than many decode products take, so workers poll
+// through the short gaps inside a forward pass and park between passes.
+const DefaultSpin = 2 * time.Millisecond
+
+// Pool runs data-parallel loops on a fixed set of worker goroutines and
+// holds the kernels (SIMD or portable) and scratch memory the matrix
+// products use. Loops from different goroutines are serialized; a loop body
+// must not start another loop on the same pool (it would run serially).
 type Pool struct {
-	n    int
-	work chan poolTask
-	once sync.Once
+	threads int
+	kern    *kernels
+	act     Activations
+	spin    time.Duration
+
+	mu      sync.Mutex // held for the duration of one dispatch
+	cur     atomic.Pointer[job]
+	closed  atomic.Bool
+	workers []*worker
+	scratch []*scratch // per participant: 0 is the calling goroutine
 }
 
-type poolTask struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+// worker is one parked-or-spinning goroutine of a Pool.
+type worker struct {
+	id     int
+	wake   chan struct{}
+	parked atomic.Bool
 }
 
-// NewPool returns a pool of n workers (n <= 0 means one per CPU).
-func NewPool(n int) *Pool {
+// job is one parallel loop: chunks [0, nchunks) of an index space, claimed
+// dynamically so that a slow or descheduled participant delays nobody.
+type job struct {
+	fn      func(part, lo, hi int)
+	n       int
+	chunk   int
+	nchunks int64
+	next    atomic.Int64
+	pending atomic.Int64
+}
+
+// PoolOption configures NewPool.
+type PoolOption func(*poolConfig)
+
+type poolConfig struct {
+	kernels    KernelSet
+	kernelsSet bool
+	act        Activations
+	spin       time.Duration
+}
+
+// WithKernels selects the kernel implementation instead of the
+// SEEKD_KERNELS environment variable (see KernelSet).
+func WithKernels(k KernelSet) PoolOption {
+	return func(c *poolConfig) { c.kernels, c.kernelsSet = k, true }
+}
+
+// WithActivations selects how GGUF-quantized weights meet activations.
+func WithActivations(a Activations) PoolOption {
+	return func(c *poolConfig) { c.act = a }
+}
+
+// WithSpin sets how long idle workers poll before parking (default
+// DefaultSpin; 0 parks at once, for pools that are rarely used).
+func WithSpin(d time.Duration) PoolOption {
+	return func(c *poolConfig) { c.spin = max(d, 0) }
+}
+
+// KernelsEnv is the environment variable NewPool reads when no WithKernels
+// option is given: "auto" (default), "avx512", "avx2" or "portable".
+const KernelsEnv = "SEEKD_KERNELS"
+
+// NewPool returns a pool of n threads (n <= 0 means one per CPU): the
+// calling goroutine and n-1 workers.
+func NewPool(n int, opts ...PoolOption) *Pool {
+	cfg := poolConfig{spin: DefaultSpin}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if !cfg.kernelsSet {
+		k, err := ParseKernelSet(os.Getenv(KernelsEnv))
+		if err != nil {
+			slog.Warn("tensor: ignoring "+KernelsEnv, "err", err)
+		}
+		cfg.kernels = k
+	}
+	kern, ok := kernelsFor(cfg.kernels)
+	if !ok {
+		slog.Warn("tensor: kernels not available on this CPU or build, using the best available", "kernels", cfg.kernels.String(), "using", kern.set.String())
+	}
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	p := &Pool{n: n, work: make(chan poolTask, n)}
+	p := &Pool{threads: n, kern: kern, act: cfg.act, spin: cfg.spin}
+	p.scratch = make([]*scratch, n)
+	for i := range p.scratch {
+		p.scratch[i] = new(scratch)
+	}
 	for i := 1; i < n; i++ {
-		go p.worker()
+		w := &worker{id: i, wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
 	}
 	return p
 }
 
 // Threads returns the number of threads the pool runs loops on.
-func (p *Pool) Threads() int { return p.n }
+func (p *Pool) Threads() int {
+	if p == nil {
+		return 1
+	}
+	return p.threads
+}
 
-func (p *Pool) worker() {
-	for t := range p.work {
-		t.fn(t.lo, t.hi)
-		t.wg.Done()
+// Kernels returns the kernel implementation the pool runs.
+func (p *Pool) Kernels() KernelSet { return p.kernels().set }
+
+// Activations returns how the pool multiplies quantized weights.
+func (p *Pool) Activations() Activations {
+	if p == nil {
+		return ExactActivations
+	}
+	return p.act
+}
+
+func (p *Pool) kernels() *kernels {
+	if p == nil {
+		return defaultKernels
+	}
+	return p.kern
+}
+
+// Close stops the workers. Loops run afterwards run on the caller alone.
+func (p *Pool) Close() {
+	if p == nil || p.closed.Swap(true) {
+		return
+	}
+	for _, w := range p.workers {
+		if w.parked.CompareAndSwap(true, false) {
+			w.wake <- struct{}{}
+		}
 	}
 }
 
-// Close stops the workers. The pool must not be used afterwards.
-func (p *Pool) Close() { p.once.Do(func() { close(p.work) }) }
-
 // For splits [0, n) into contiguous chunks of at least grain items and runs
-// fn on them in parallel, the caller's goroutine taking the first chunk.
+// fn on them in parallel, the calling goroutine included.
 func (p *Pool) For(n, grain int, fn func(lo, hi int)) {
+	p.run(n, grain, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// run is For with the participant index (0 for the caller, which owns
+// scratch[0]; -1 when the loop runs serially outside the pool's scratch).
+func (p *Pool) run(n, grain int, fn func(part, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	if grain < 1 {
-		grain = 1
-	}
-	if p == nil || p.n <= 1 || n <= grain {
-		fn(0, n)
+	grain = max(grain, 1)
+	if p == nil || !p.mu.TryLock() {
+		// No pool, or a loop inside a loop: run serially without scratch
+		// that another participant may be using.
+		fn(-1, 0, n)
 		return
 	}
-	parts := p.n
-	if maxParts := (n + grain - 1) / grain; parts > maxParts {
-		parts = maxParts
+	defer p.mu.Unlock()
+	if p.threads <= 1 || n <= grain || p.closed.Load() {
+		fn(0, 0, n)
+		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(parts - 1)
-	chunk := (n + parts - 1) / parts
-	for i := 1; i < parts; i++ {
-		lo, hi := i*chunk, min((i+1)*chunk, n)
-		if lo >= hi {
-			wg.Done()
+	// About four chunks per thread balance the load when other processes
+	// share the cores, at one atomic claim per chunk.
+	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
+	j := &job{fn: fn, n: n, chunk: chunk, nchunks: int64((n + chunk - 1) / chunk)}
+	j.pending.Store(j.nchunks)
+	p.cur.Store(j)
+	for _, w := range p.workers {
+		if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+			w.wake <- struct{}{}
+		}
+	}
+	j.runChunks(0)
+	for spins := 0; j.pending.Load() != 0; spins++ {
+		if spins&63 == 63 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// runChunks claims and runs chunks until none are left.
+func (j *job) runChunks(part int) {
+	for {
+		c := j.next.Add(1) - 1
+		if c >= j.nchunks {
+			return
+		}
+		lo := int(c) * j.chunk
+		j.fn(part, lo, min(lo+j.chunk, j.n))
+		j.pending.Add(-1)
+	}
+}
+
+// work is a worker's loop: poll for jobs for p.spin after the last one,
+// then park until a dispatch wakes it.
+func (p *Pool) work(w *worker) {
+	var last *job
+	for {
+		deadline := time.Now().Add(p.spin)
+		for spins := 0; ; spins++ {
+			if p.closed.Load() {
+				return
+			}
+			if j := p.cur.Load(); j != last {
+				last = j
+				j.runChunks(w.id)
+				deadline = time.Now().Add(p.spin)
+				continue
+			}
+			if spins&255 == 255 {
+				if time.Now().After(deadline) {
+					break
+				}
+				runtime.Gosched()
+			}
+		}
+		w.parked.Store(true)
+		if j := p.cur.Load(); j != last || p.closed.Load() {
+			// A job arrived while parking: take it unless a dispatcher
+			// already claimed the wake-up, whose token must be consumed.
+			if !w.parked.CompareAndSwap(true, false) {
+				<-w.wake
+			}
 			continue
 		}
-		p.work <- poolTask{fn: fn, lo: lo, hi: hi, wg: &wg}
+		<-w.wake
 	}
-	fn(0, min(chunk, n))
-	wg.Wait()
 }

@@ -1,0 +1,40 @@
+//go:build goexperiment.simd && amd64
+
+package x86
+
+import "simd/archsimd"
+
+// AVX512 returns the AVX-512 kernels (F, CD, BW, DQ and VL), or nil when
+// the CPU lacks them.
+func AVX512() *Funcs {
+	if !archsimd.X86.AVX512() || !archsimd.X86.FMA() {
+		return nil
+	}
+	f := &Funcs{
+		Name:       "avx512",
+		Dot:        dot512,
+		Axpy:       axpy512,
+		Add:        add512,
+		Scale:      scale512,
+		SumSquares: sumSquares512,
+		MulScaled:  mulScaled512,
+		Max:        max512,
+		ExpSum:     expSum512,
+		SiLUMul:    siluMul512,
+		MatVecF8:   mvF8_512,
+		DecodeF8:   decF8_512,
+		Gemm:       gemm512,
+	}
+	f.MatVec[F32], f.Decode[F32] = mvF32_512, decF32_512
+	f.MatVec[F16], f.Decode[F16] = mvF16_512, decF16_512
+	f.MatVec[BF16], f.Decode[BF16] = mvBF16_512, decBF16_512
+	f.MatVec[Q8_0], f.Decode[Q8_0] = mvQ8_0_512, decQ8_0_512
+	f.MatVec[Q4_0], f.Decode[Q4_0] = mvQ4_0_512, decQ4_0_512
+	f.MatVec[Q5_0], f.Decode[Q5_0] = mvQ5_0_512, decQ5_0_512
+	f.MatVec[Q4K], f.Decode[Q4K] = mvQ4K_512, decQ4K_512
+	f.MatVec[Q6K], f.Decode[Q6K] = mvQ6K_512, decQ6K_512
+	return f
+}
+
+// AVX2 returns nil until the AVX2 kernels exist.
+func AVX2() *Funcs { return nil }

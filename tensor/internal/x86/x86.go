@@ -1,0 +1,71 @@
+// Package x86 holds seekd's x86-64 vector kernels: every use of
+// simd/archsimd (GOEXPERIMENT=simd, Go 1.26) is in this package, so that the
+// next archsimd API change touches one place. Without the experiment, or on
+// another architecture, AVX512 and AVX2 return nil and package tensor runs
+// its portable kernels.
+//
+// The kernels work on plain slices and trust their callers (package tensor)
+// for shapes: lengths are checked once on entry, then the loops use
+// unchecked loads, because a bounds check in a vector loop halves its speed.
+package x86
+
+// Funcs is one implementation level's kernels. A nil field means the level
+// has no faster kernel than the portable one.
+//
+// Matrix kernels see a weight as rows of rowBytes bytes in its storage type
+// (the formats of package tensor: F32, F16, BF16, F8_E4M3 with float32
+// block scales per 128 columns, GGUF Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
+type Funcs struct {
+	Name string
+
+	// Dot returns Σ a[i]·b[i] over len(a) elements.
+	Dot func(a, b []float32) float32
+	// Axpy adds a·x to y.
+	Axpy func(y []float32, a float32, x []float32)
+	// Add adds x to y.
+	Add func(y, x []float32)
+	// Scale multiplies x by a.
+	Scale func(x []float32, a float32)
+	// SumSquares returns Σ x[i]² accumulated in float64.
+	SumSquares func(x []float32) float64
+	// MulScaled writes w[i]·(x[i]·s) into dst (dst may alias x).
+	MulScaled func(dst, x, w []float32, s float32)
+	// Max returns the largest element of a non-empty x.
+	Max func(x []float32) float32
+	// ExpSum replaces x[i] by exp(x[i]-m) and returns the sum.
+	ExpSum func(x []float32, m float32) float32
+	// SiLUMul writes silu(gate[i])·up[i] into dst.
+	SiLUMul func(dst, gate, up []float32)
+
+	// MatVec[T] computes y[r] = Σ_c W[r,c]·x[c] for r < len(y), where row r
+	// starts at w[r*rowBytes] and has len(x) columns.
+	MatVec [NumFormats]func(y []float32, w []byte, rowBytes int, x []float32)
+	// MatVecF8 is MatVec for F8_E4M3 rows that share one row of block
+	// scales (scales[c/128] multiplies column c).
+	MatVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
+	// Decode[T] widens columns [k0, k0+len(dst)) of one row into dst; k0
+	// and len(dst) are multiples of the format's block size (len(dst) may
+	// end at the row's end for plain types).
+	Decode [NumFormats]func(dst []float32, row []byte, k0 int)
+	// DecodeF8 is Decode for an F8_E4M3 row with its scale row.
+	DecodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
+	// Gemm adds Σ_c w[r*ws+c]·x[i*xs+c] over c < k to y[i*ys+r] for r <
+	// rows and i < n.
+	Gemm func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
+}
+
+// Format indexes the weight formats of Funcs.MatVec and Funcs.Decode.
+type Format int
+
+// Weight formats (F8_E4M3 has its own fields, since it carries scales).
+const (
+	F32 Format = iota
+	F16
+	BF16
+	Q8_0
+	Q4_0
+	Q5_0
+	Q4K
+	Q6K
+	NumFormats
+)

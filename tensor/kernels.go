@@ -1,0 +1,203 @@
+package tensor
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/seekd/seekd/tensor/internal/x86"
+)
+
+// KernelSet names an implementation of the kernels: the vector units it
+// uses. Every set computes the same products within float32 rounding.
+type KernelSet uint8
+
+// Kernel sets. The SIMD sets exist in builds with GOEXPERIMENT=simd on
+// amd64 and run on CPUs with the features; Portable runs anywhere.
+const (
+	KernelsAuto     KernelSet = iota // the fastest set the CPU and build support
+	KernelsPortable                  // pure Go
+	KernelsAVX2                      // AVX2 + FMA, 8 lanes
+	KernelsAVX512                    // AVX-512 F/CD/BW/DQ/VL + FMA, 16 lanes
+)
+
+var kernelSetNames = [...]string{"auto", "portable", "avx2", "avx512"}
+
+// String returns the set's name as ParseKernelSet accepts it.
+func (k KernelSet) String() string {
+	if int(k) < len(kernelSetNames) {
+		return kernelSetNames[k]
+	}
+	return fmt.Sprintf("KernelSet(%d)", uint8(k))
+}
+
+// ParseKernelSet maps "auto" (or ""), "portable", "avx2" and "avx512" to a
+// KernelSet.
+func ParseKernelSet(s string) (KernelSet, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return KernelsAuto, nil
+	}
+	for i, n := range kernelSetNames {
+		if n == s {
+			return KernelSet(i), nil
+		}
+	}
+	return KernelsAuto, fmt.Errorf("tensor: unknown kernel set %q (want auto, portable, avx2 or avx512)", s)
+}
+
+// AvailableKernelSets lists the sets this build can run on this CPU,
+// slowest first (Portable is always there).
+func AvailableKernelSets() []KernelSet {
+	var out []KernelSet
+	for _, k := range builtKernels {
+		out = append(out, k.set)
+	}
+	return out
+}
+
+// Activations selects how GGUF-quantized weights meet the activations.
+type Activations uint8
+
+const (
+	// ExactActivations multiplies float32 activations with the exactly
+	// dequantized weights: results match the dequantize-then-multiply
+	// reference to float32 rounding.
+	ExactActivations Activations = iota
+	// Q8Activations quantizes activations to 8 bits per block of 32 for
+	// the product with Q8_0, Q4_0, Q5_0, Q4_K and Q6_K weights, as
+	// llama.cpp does, where the kernel set has integer kernels for it.
+	// Other weights keep float32 activations.
+	Q8Activations
+)
+
+// kernels is one kernel set: the vector operations and, per weight type,
+// a fused product (matVec) and a decoder feeding the float32 tile product.
+type kernels struct {
+	set        KernelSet
+	dot        func(a, b []float32) float32
+	axpy       func(y []float32, a float32, x []float32)
+	add        func(y, x []float32)
+	scale      func(x []float32, a float32)
+	sumSquares func(x []float32) float64
+	mulScaled  func(dst, x, w []float32, s float32)
+	max        func(x []float32) float32
+	expSum     func(x []float32, m float32) float32
+	siluMul    func(dst, gate, up []float32)
+
+	matVec   [numDTypes]func(y []float32, w []byte, rowBytes int, x []float32)
+	matVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
+	decode   [numDTypes]func(dst []float32, row []byte, k0 int)
+	decodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
+	gemm     func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
+
+	// directMax is the largest activation count for which products run
+	// matVec once per activation row instead of decoding weight tiles for
+	// gemm.
+	directMax int
+}
+
+// hasMatVec reports whether the set has a fused product for dt.
+func (k *kernels) hasMatVec(dt DType) bool {
+	if dt == F8E4M3 {
+		return k.matVecF8 != nil
+	}
+	return k.matVec[dt] != nil
+}
+
+var x86Formats = [x86.NumFormats]DType{
+	x86.F32: F32, x86.F16: F16, x86.BF16: BF16, x86.Q8_0: Q8_0, x86.Q4_0: Q4_0,
+	x86.Q5_0: Q5_0, x86.Q4K: Q4_K, x86.Q6K: Q6_K,
+}
+
+// withSIMD returns the portable set with f's kernels in place of the
+// portable ones f has.
+func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
+	k := *portableKernels()
+	k.set = set
+	if f.Dot != nil {
+		k.dot = f.Dot
+	}
+	if f.Axpy != nil {
+		k.axpy = f.Axpy
+	}
+	if f.Add != nil {
+		k.add = f.Add
+	}
+	if f.Scale != nil {
+		k.scale = f.Scale
+	}
+	if f.SumSquares != nil {
+		k.sumSquares = f.SumSquares
+	}
+	if f.MulScaled != nil {
+		k.mulScaled = f.MulScaled
+	}
+	if f.Max != nil {
+		k.max = f.Max
+	}
+	if f.ExpSum != nil {
+		k.expSum = f.ExpSum
+	}
+	if f.SiLUMul != nil {
+		k.siluMul = f.SiLUMul
+	}
+	if f.MatVecF8 != nil {
+		k.matVecF8 = f.MatVecF8
+	}
+	if f.DecodeF8 != nil {
+		k.decodeF8 = f.DecodeF8
+	}
+	if f.Gemm != nil {
+		k.gemm = f.Gemm
+	}
+	for i, dt := range x86Formats {
+		if f.MatVec[i] != nil {
+			k.matVec[dt] = f.MatVec[i]
+		}
+		if f.Decode[i] != nil {
+			k.decode[dt] = f.Decode[i]
+		}
+	}
+	k.directMax = 2
+	return &k
+}
+
+// builtKernels holds the sets this build runs on this CPU, slowest first;
+// it is fixed at init.
+var builtKernels = func() []*kernels {
+	out := []*kernels{portableKernels()}
+	if f := x86.AVX2(); f != nil {
+		out = append(out, withSIMD(KernelsAVX2, f))
+	}
+	if f := x86.AVX512(); f != nil {
+		out = append(out, withSIMD(KernelsAVX512, f))
+	}
+	return out
+}()
+
+// kernelsFor returns the set k names, or the best available one and false
+// when k cannot run here.
+func kernelsFor(k KernelSet) (*kernels, bool) {
+	best := builtKernels[len(builtKernels)-1]
+	if k == KernelsAuto {
+		return best, true
+	}
+	for _, ks := range builtKernels {
+		if ks.set == k {
+			return ks, true
+		}
+	}
+	return best, false
+}
+
+// defaultKernels runs the package-level functions (Dot, RMSNorm, ...) and
+// nil pools: the set SEEKD_KERNELS names at start-up, else the best.
+var defaultKernels = func() *kernels {
+	k, err := ParseKernelSet(os.Getenv(KernelsEnv))
+	if err != nil {
+		k = KernelsAuto
+	}
+	ks, _ := kernelsFor(k)
+	return ks
+}()
