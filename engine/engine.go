@@ -22,7 +22,17 @@ type Options struct {
 	Context      int   // context length (default: the model's, capped at 32768)
 	CacheBytes   int64 // KV cache budget (default 1 GiB)
 	BlockTokens  int   // positions per cache block (default 64)
-	Logger       *slog.Logger
+	// PrefixCache turns on prefix caching: a request reuses the longest
+	// cached prefix of whole blocks (made by earlier requests in the same
+	// CacheScope) and computes only the rest. Disk, if set, is its disk tier.
+	PrefixCache bool
+	Disk        *kvcache.Disk
+	// UnitBlocks makes a prefix-cache unit every that many blocks inside
+	// long prompts, so a long shared document hits on its second use
+	// (default 4; negative: only at request boundaries, as DeepSeek's docs
+	// describe for short prompts).
+	UnitBlocks int
+	Logger     *slog.Logger
 }
 
 // Engine schedules requests on one model. Its methods are safe for
@@ -48,6 +58,7 @@ type Stats struct {
 	CacheBlocksUsed         int
 	CacheBlocksTotal        int
 	CacheBlockBytes         int64
+	Prefix                  kvcache.PrefixStats
 	Steps                   uint64
 	PromptTokens, GenTokens uint64
 	Preemptions             uint64
@@ -66,6 +77,9 @@ type seqState struct {
 	gen     int   // generated tokens
 	cached  int   // prompt tokens served from the prefix cache
 	limit   int   // total tokens allowed (prompt + max generated)
+	// admitted is set once the request first joins the batch (its prefix
+	// cache hit is counted then, not again after a preemption).
+	admitted bool
 }
 
 // New starts an engine for m.
@@ -95,6 +109,12 @@ func New(m model.Model, opt Options) (*Engine, error) {
 	kv, err := kvcache.NewPool(kvcache.Layout{Layers: c.Layers, Width: c.KVWidth()}, opt.BlockTokens, opt.CacheBytes)
 	if err != nil {
 		return nil, err
+	}
+	if opt.PrefixCache {
+		if opt.UnitBlocks == 0 {
+			opt.UnitBlocks = 4
+		}
+		kv.EnablePrefixCache(opt.Disk, max(opt.UnitBlocks, 0))
 	}
 	e := &Engine{m: m, opt: opt, kv: kv, wake: make(chan struct{}, 1), loopDone: make(chan struct{})}
 	go e.loop()
@@ -168,6 +188,7 @@ func (e *Engine) Stats() Stats {
 	st.CacheBlocksUsed = e.kv.InUse()
 	st.CacheBlocksTotal = e.kv.Capacity()
 	st.CacheBlockBytes = e.kv.BlockBytes()
+	st.Prefix = e.kv.PrefixStats()
 	return st
 }
 
@@ -244,7 +265,12 @@ func (e *Engine) admit() {
 		s := e.waiting[0]
 		if s.kv == nil {
 			s.kv = e.kv.NewSeq()
+			s.done = s.kv.Lookup(s.req.CacheScope, s.tokens)
+			if !s.admitted {
+				s.cached = s.done
+			}
 		}
+		s.admitted = true
 		// Room for the first prefill chunk (or the whole prompt if short).
 		need := min(len(s.tokens), s.done+e.opt.PrefillChunk)
 		if err := s.kv.Reserve(need); err != nil {
@@ -319,7 +345,11 @@ func (e *Engine) step() {
 			e.stats.PromptTokens += uint64(min(len(ms.Tokens), s.prompt-s.done))
 			e.mu.Unlock()
 		}
+		prefilled := s.done < s.prompt
 		s.done += len(ms.Tokens)
+		if prefilled && s.done >= s.prompt {
+			s.kv.Publish(s.req.CacheScope, s.tokens[:s.done])
+		}
 		if !ms.NoLogits {
 			e.emit(s, ms.Logits)
 		}
@@ -428,7 +458,11 @@ func (e *Engine) remove(s *seqState) {
 // finish frees s's cache and delivers the final event.
 func (e *Engine) finish(s *seqState, reason string, err error) {
 	if s.kv != nil {
+		if err == nil {
+			s.kv.Publish(s.req.CacheScope, s.tokens[:s.done])
+		}
 		s.kv.Release()
+		s.kv = nil
 	}
 	if err != nil {
 		e.opt.Logger.Debug("request failed", "err", err)

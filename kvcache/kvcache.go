@@ -21,20 +21,27 @@ type Layout struct {
 }
 
 // Block is BlockTokens positions × Layers × Width values, laid out
-// [layer][position][width].
+// [layer][position][width]. A block is shared by reference count: by the
+// sequences whose cache holds it and by the prefix cache. A full block held
+// by the prefix cache is never written again.
 type Block struct {
 	Data []float32
+	refs int
+	node *node // the prefix-cache entry holding the block, if any
 }
 
-// Pool hands out blocks up to a budget.
+// Pool hands out blocks up to a budget. Blocks that only the prefix cache
+// holds count against the budget too, and are evicted (least recently used
+// first) when a sequence needs room.
 type Pool struct {
 	layout      Layout
 	blockTokens int
 	maxBlocks   int
 
-	mu    sync.Mutex
-	free  []*Block
-	inUse int
+	mu     sync.Mutex
+	free   []*Block
+	inUse  int
+	prefix *prefixTree // nil without a prefix cache
 }
 
 // NewPool returns a pool of blocks of blockTokens positions, holding at most
@@ -72,28 +79,52 @@ func (p *Pool) InUse() int {
 	return p.inUse
 }
 
-// Get returns a block, or ErrFull when the budget is spent.
+// Get returns a block with one reference, or ErrFull when the budget is
+// spent and the prefix cache has nothing left to evict.
 func (p *Pool) Get() (*Block, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.inUse >= p.maxBlocks {
-		return nil, ErrFull
+	return p.getLocked()
+}
+
+func (p *Pool) getLocked() (*Block, error) {
+	for p.inUse >= p.maxBlocks {
+		if p.prefix == nil || !p.prefix.evictLocked() {
+			return nil, ErrFull
+		}
 	}
 	p.inUse++
 	if n := len(p.free); n > 0 {
 		b := p.free[n-1]
 		p.free = p.free[:n-1]
+		b.refs = 1
 		return b, nil
 	}
-	return &Block{Data: make([]float32, p.layout.Layers*p.layout.Width*p.blockTokens)}, nil
+	return &Block{Data: make([]float32, p.layout.Layers*p.layout.Width*p.blockTokens), refs: 1}, nil
 }
 
-// Put returns a block to the pool.
+// ref adds a reference to b.
+func (p *Pool) refLocked(b *Block) { b.refs++ }
+
+// unrefLocked drops a reference; the last one returns b to the free list.
+func (p *Pool) unrefLocked(b *Block) {
+	b.refs--
+	if b.refs > 0 {
+		return
+	}
+	if b.refs < 0 {
+		panic("kvcache: block released twice")
+	}
+	b.node = nil
+	p.inUse--
+	p.free = append(p.free, b)
+}
+
+// Put drops a reference to a block.
 func (p *Pool) Put(b *Block) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.inUse--
-	p.free = append(p.free, b)
+	p.unrefLocked(b)
 }
 
 // Seq is one sequence's cache: a table of blocks covering positions
@@ -130,10 +161,12 @@ func (s *Seq) Row(l, pos int) []float32 {
 	return b.Data[off : off+w : off+w]
 }
 
-// Release returns every block to the pool.
+// Release drops the sequence's references to its blocks.
 func (s *Seq) Release() {
+	s.pool.mu.Lock()
+	defer s.pool.mu.Unlock()
 	for _, b := range s.blocks {
-		s.pool.Put(b)
+		s.pool.unrefLocked(b)
 	}
 	s.blocks = nil
 }
