@@ -96,3 +96,15 @@ func must(s string, err error) string {
 	}
 	return s
 }
+
+func TestDigest(t *testing.T) {
+	a, err := Digest("../testdata/deepseek/tiny-v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Digest("../testdata/deepseek/tiny-v3")
+	c, _ := Digest("../testdata/deepseek/tiny-v2")
+	if a != b || a == c || len(a) != 32 {
+		t.Fatalf("digests %q %q %q", a, b, c)
+	}
+}
