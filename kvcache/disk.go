@@ -50,6 +50,7 @@ const (
 	diskMagic   = "SEEKDKV1"
 	diskVersion = 1
 	fileExt     = ".kv"
+	labelFile   = "label"
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -61,6 +62,7 @@ type DiskOptions struct {
 	MaxBytes    int64  // size cap; least recently used files go first
 	Layout      Layout
 	BlockTokens int
+	Label       string // what the model is called, for `seekd cache ls`
 	Logger      *slog.Logger
 }
 
@@ -83,6 +85,9 @@ func OpenDisk(o DiskOptions) (*Disk, error) {
 	}
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kvcache: %w", err)
+	}
+	if o.Label != "" {
+		os.WriteFile(filepath.Join(d.dir, labelFile), []byte(o.Label+"\n"), 0o600)
 	}
 	var total int64
 	filepath.WalkDir(d.dir, func(path string, e fs.DirEntry, err error) error {
@@ -271,4 +276,71 @@ func (d *Disk) makeRoom(need int64) {
 			d.bytes.Add(-f.size)
 		}
 	}
+}
+
+// DiskEntry describes one model's disk cache.
+type DiskEntry struct {
+	Digest   string
+	Label    string
+	Blocks   int
+	Bytes    int64
+	LastUsed time.Time
+}
+
+// ListDisk describes every model's disk cache under dir.
+func ListDisk(dir string) ([]DiskEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kvcache: %w", err)
+	}
+	var out []DiskEntry
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		de := DiskEntry{Digest: e.Name()}
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name(), labelFile)); err == nil {
+			de.Label = strings.TrimSpace(string(b))
+		}
+		filepath.WalkDir(filepath.Join(dir, e.Name()), func(path string, f fs.DirEntry, err error) error {
+			if err == nil && !f.IsDir() && strings.HasSuffix(path, fileExt) {
+				if info, err := f.Info(); err == nil {
+					de.Blocks++
+					de.Bytes += info.Size()
+					if info.ModTime().After(de.LastUsed) {
+						de.LastUsed = info.ModTime()
+					}
+				}
+			}
+			return nil
+		})
+		out = append(out, de)
+	}
+	return out, nil
+}
+
+// ClearDisk deletes the disk cache of one model digest, or of every model
+// when digest is empty. It only removes what the cache wrote.
+func ClearDisk(dir, digest string) error {
+	list, err := ListDisk(dir)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, e := range list {
+		if digest != "" && e.Digest != digest {
+			continue
+		}
+		found = true
+		if err := os.RemoveAll(filepath.Join(dir, e.Digest)); err != nil {
+			return fmt.Errorf("kvcache: %w", err)
+		}
+	}
+	if digest != "" && !found {
+		return fmt.Errorf("kvcache: no cache for model %q in %s", digest, dir)
+	}
+	return nil
 }
