@@ -47,8 +47,8 @@ type GGUFQuantFunc func(path string) (string, error)
 
 // ListOptions tune List.
 type ListOptions struct {
-	// GGUFQuant reads a GGUF file's quantization from its metadata; nil (or
-	// an error) falls back to GGUFQuantFromName.
+	// GGUFQuant reads a GGUF file's quantization from its metadata (see
+	// GGUFFileTypeName); nil (or an error) falls back to GGUFQuantFromName.
 	GGUFQuant GGUFQuantFunc
 }
 
@@ -222,13 +222,19 @@ func sumFiles(files []snapFile, keep func(snapFile) bool) (int64, time.Time) {
 	return size, mod
 }
 
+// ggufQuant prefers the file's metadata, unless the name says the same more
+// precisely (unsloth's "UD-Q2_K_XL" files say Q2_K in their metadata).
 func ggufQuant(path, rel string, read GGUFQuantFunc) string {
+	fromName := GGUFQuantFromName(rel)
 	if read != nil {
 		if q, err := read(path); err == nil && q != "" {
+			if fromName != "" && strings.Contains(fromName, q) {
+				return fromName
+			}
 			return q
 		}
 	}
-	return GGUFQuantFromName(rel)
+	return fromName
 }
 
 // configQuant describes the weights' precision from config.json:

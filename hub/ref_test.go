@@ -154,3 +154,22 @@ func TestHeaderParsing(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestGGUFQuantPreference(t *testing.T) {
+	meta := func(q string) GGUFQuantFunc { return func(string) (string, error) { return q, nil } }
+	for _, tc := range []struct {
+		name, meta, want string
+	}{
+		{"R1-UD-Q2_K_XL-00001-of-00005.gguf", "Q2_K", "UD-Q2_K_XL"},
+		{"model-Q4_K_M.gguf", "Q4_K_M", "Q4_K_M"},
+		{"model.gguf", "Q8_0", "Q8_0"},
+		{"mislabelled-Q8_0.gguf", "Q4_0", "Q4_0"},
+	} {
+		if got := ggufQuant("/x/"+tc.name, tc.name, meta(tc.meta)); got != tc.want {
+			t.Errorf("ggufQuant(%s, meta %s) = %s, want %s", tc.name, tc.meta, got, tc.want)
+		}
+	}
+	if GGUFFileTypeName(15) != "Q4_K_M" || GGUFFileTypeName(32) != "BF16" || GGUFFileTypeName(999) != "FTYPE_999" {
+		t.Error("GGUFFileTypeName")
+	}
+}
