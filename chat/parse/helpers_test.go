@@ -35,17 +35,26 @@ func run(tb testing.TB, format string, opts Options, chunks []string) ([]Event, 
 // streams from different chunkings of one text can be compared.
 func merge(evs []Event) []Event {
 	var out []Event
-	for _, e := range evs {
-		if n := len(out); n > 0 {
-			last := &out[n-1]
-			if last.Kind == e.Kind && last.Index == e.Index &&
-				(e.Kind == ReasoningDelta || e.Kind == ContentDelta || e.Kind == ToolCallArgs) {
-				last.Text += e.Text
-				continue
-			}
+	var text strings.Builder // the text of out's last event, while it grows
+	flush := func() {
+		if n := len(out); n > 0 && text.Len() > 0 {
+			out[n-1].Text = text.String()
 		}
-		out = append(out, e)
+		text.Reset()
 	}
+	for _, e := range evs {
+		delta := e.Kind == ReasoningDelta || e.Kind == ContentDelta || e.Kind == ToolCallArgs
+		if n := len(out); n > 0 && delta && out[n-1].Kind == e.Kind && out[n-1].Index == e.Index {
+			text.WriteString(e.Text)
+			continue
+		}
+		flush()
+		out = append(out, e)
+		if delta {
+			text.WriteString(e.Text)
+		}
+	}
+	flush()
 	return out
 }
 

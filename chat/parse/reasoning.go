@@ -34,7 +34,7 @@ type reasoningSplitter struct {
 	trim     bool           // Options.TrimSpace
 	trimLead bool           // drop whitespace until the next non-space byte
 	hold     string         // input that may still be the start of a marker
-	wsTail   string         // trailing reasoning whitespace, held back when trimming
+	wsTail   []byte         // trailing reasoning whitespace, held back when trimming
 	trace    tracer
 }
 
@@ -70,6 +70,10 @@ func (r *reasoningSplitter) feed(dst []Event, text string) []Event {
 			t := s
 			if r.trim { // whitespace may precede "<think>" when trimming
 				t = trimLeftSpace(s)
+				if len(s)-len(t) > maxGap { // too much to be an opening
+					r.state = r.initial
+					continue
+				}
 				if t == "" {
 					r.hold = s
 					return dst
@@ -131,16 +135,19 @@ func (r *reasoningSplitter) reasoning(dst []Event, seg string, closing bool) []E
 		body := trimRightSpace(seg)
 		tail := seg[len(body):]
 		if body != "" {
-			if r.wsTail != "" {
-				body, r.wsTail = r.wsTail+body, ""
+			if len(r.wsTail) > 0 {
+				body = string(append(r.wsTail, body...))
+				r.wsTail = r.wsTail[:0]
 			}
 			r.tr(clsReasoning, body)
 			dst = append(dst, Event{Kind: ReasoningDelta, Text: body})
 		}
-		r.wsTail += tail
+		r.wsTail = append(r.wsTail, tail...)
 		if closing {
-			r.tr(clsTrim, r.wsTail)
-			r.wsTail = ""
+			if r.trace != nil {
+				r.tr(clsTrim, string(r.wsTail))
+			}
+			r.wsTail = r.wsTail[:0]
 		}
 		return dst
 	}

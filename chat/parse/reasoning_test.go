@@ -13,6 +13,9 @@ func refSplit(s string, o Options) (reasoning, content string) {
 		t := s
 		if o.TrimSpace {
 			t = strings.TrimLeft(s, " \t\r\n")
+			if len(s)-len(t) > maxGap { // whitespace beyond the cap: no opening
+				t = s
+			}
 		}
 		if strings.HasPrefix(t, thinkOpen) {
 			s, in = t[len(thinkOpen):], true
@@ -71,6 +74,9 @@ func TestReasoning(t *testing.T) {
 		{"empty", r1, "", "", ""},
 		{"only close", r1, "</think>", "", ""},
 		{"trim inner whitespace kept", r1Trim, "a \n b\n\n</think>  c d ", "a \n b", "c d "},
+		{"long whitespace trimmed", r1Trim, strings.Repeat(" ", 3000) + "a" + strings.Repeat("\n", 3000) + "</think>" + strings.Repeat(" ", 3000) + "b", "a", "b"},
+		{"whitespace before think within cap", leadingTrim, strings.Repeat("\n", maxGap) + "<think>a</think>b", "a", "b"},
+		{"whitespace before think beyond cap", leadingTrim, strings.Repeat("\n", maxGap+1) + "<think>a</think>b", "", strings.Repeat("\n", maxGap+1) + "<think>a</think>b"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -338,3 +338,52 @@ func TestMarkerSetsUnambiguous(t *testing.T) {
 		}
 	}
 }
+
+// TestToolHoldsOnlyWhatItMust checks that the tool-call stages release
+// text as soon as it cannot be part of a marker, and never emit a piece of
+// a marker.
+func TestToolHoldsOnlyWhatItMust(t *testing.T) {
+	type step struct{ in, out string } // out: the concatenated event texts
+	cases := []struct {
+		format string
+		steps  []step
+	}{
+		{FormatV31, []step{
+			{"Hi <｜tool", "Hi "},                               // may become calls-begin or call-begin
+			{"▁calls▁x", "<｜tool▁calls▁x"},                     // no longer
+			{"<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get", ""}, // a call, name not complete
+			{"_weather<｜tool▁sep｜>", ""},                       // layout not known until the next byte
+			{"{\"a\": 1", "get_weather{\"a\": 1"},              // start (its name shown here) and arguments
+			{"}<｜tool▁call▁e", "}"},                            // the rest may end the call
+			{"nd｜>", ""},
+		}},
+		{FormatDeepSeekR1, []step{
+			{tkCallsBegin + tkCallBegin + "function" + tkSep + "f\n```json\n{}\n", "f{}"}, // "\n" may close the fence
+			{"`", ""},
+			{"`x", "\n``x"}, // it did not
+		}},
+		{FormatV32, []step{
+			{"Done.\n", "Done."},    // "\n" may start "\n\n<｜DSML｜function_calls>"
+			{"\nNext", "\n\nNext"},  // it did not
+			{"\n\n<｜DSML｜func", ""}, // it may
+			{"tion_calls>\n<｜DSML｜invoke name=\"f\">", "f"},
+			{"<｜DSML｜parameter name=\"s\" string=\"true\">a</｜DSML｜par", "{\"s\": \"a"},
+			{"ameter>", "\""},
+		}},
+	}
+	for _, c := range cases {
+		p, err := New(c.format, Options{NewID: testID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range c.steps {
+			var got strings.Builder
+			for _, e := range p.Feed(nil, s.in) {
+				got.WriteString(e.Text + e.Name)
+			}
+			if got.String() != s.out {
+				t.Fatalf("%s: feed %q: emitted %q, want %q", c.format, s.in, got.String(), s.out)
+			}
+		}
+	}
+}
