@@ -36,8 +36,7 @@ const (
 // How a parameter value becomes JSON.
 const (
 	valString = iota // string="true": raw text, streamed as a JSON string
-	valJSON          // string="false": JSON text, kept if valid, else quoted
-	valAuto          // no string attribute: as valJSON
+	valJSON          // string="false" or absent: JSON text, kept if valid, else quoted
 )
 
 // dsmlCalls parses V3.2's DSML tool calls:
@@ -58,7 +57,7 @@ type dsmlCalls struct {
 	state    dsmlState
 	hold     string          // input that cannot be classified yet
 	argsOpen bool            // "{" has been emitted for the open call
-	kind     int             // valString, valJSON or valAuto
+	kind     int             // valString or valJSON
 	value    strings.Builder // a non-string value being collected
 }
 
@@ -186,14 +185,10 @@ func (p *dsmlCalls) step(dst []Event, s string) ([]Event, string, bool) {
 		}
 		p.argsOpen = true
 		frag := lead + jsonEscape(a.name) + "\": "
-		switch a.str {
-		case "true":
+		p.kind = valJSON
+		if a.str == "true" {
 			p.kind = valString
 			frag += "\""
-		case "false":
-			p.kind = valJSON
-		default:
-			p.kind = valAuto
 		}
 		dst = p.args(dst, frag)
 		p.state = dmValue

@@ -5,7 +5,11 @@ import (
 	"strings"
 )
 
-// Format names, one per tool-call layout (see Formats).
+// Format names (see Formats). R1, V3 and V3.1 share one special-token
+// parser that accepts both call layouts (V3's type/name/fenced JSON and
+// V3.1's name/raw JSON), so a model served under the neighbouring name
+// still works; V3.2 has its own DSML parser. The format does not decide
+// where reasoning starts: set Options from the prompt.
 const (
 	FormatNone       = "none"          // reasoning only; tool calls are not parsed
 	FormatDeepSeekR1 = "deepseek-r1"   // R1 and R1-Distill: type, name, fenced JSON

@@ -154,10 +154,9 @@ func (p *tokenCalls) step(dst []Event, s string) ([]Event, string, bool) {
 	case tsAfterSep:
 		t := trimLeftSpace(s)
 		switch {
+		case len(s)-len(t) > maxGap:
+			return p.malformed(dst, s)
 		case t == "":
-			if len(s) > maxGap {
-				return p.malformed(dst, s)
-			}
 			return dst, s, true
 		case t[0] == '{' || t[0] == '[' || t[0] == '<': // V3.1: the head was the name
 			name := strings.TrimSpace(p.head)
