@@ -10,10 +10,16 @@ import (
 
 	"github.com/seekd/seekd/kvcache"
 	"github.com/seekd/seekd/model"
+	"github.com/seekd/seekd/tensor"
 )
 
 // openModel loads the model at path; a missing path is a usage error.
 func openModel(path string) (model.Model, error) {
+	return loadModel(path, nil)
+}
+
+// loadModel is openModel with a given worker pool (nil: one per CPU).
+func loadModel(path string, pool *tensor.Pool) (model.Model, error) {
 	if path == "" {
 		return nil, usagef("--model is required")
 	}
@@ -23,7 +29,7 @@ func openModel(path string) (model.Model, error) {
 		}
 		return nil, usageError{err}
 	}
-	return model.Load(path, model.Options{})
+	return model.Load(path, model.Options{Pool: pool})
 }
 
 // parseTokens reads ids separated by commas and/or spaces and checks them
