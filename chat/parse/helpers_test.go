@@ -64,8 +64,8 @@ func merge(evs []Event) []Event {
 func chunkings(text string) [][]string {
 	out := [][]string{{text}}
 	step := 1
-	if len(text) > 600 {
-		step = len(text)/300 + 1
+	if len(text) > 5000 {
+		step = len(text)/2500 + 1
 	}
 	for i := 1; i < len(text); i += step {
 		out = append(out, []string{text[:i], text[i:]})
