@@ -39,10 +39,6 @@ func newRootCmd() *cobra.Command {
 		newTokenizeCmd(),
 		newTemplateCmd(),
 		newCacheCmd(),
-		newBenchCmd(),
-		newPullCmd(),
-		newListCmd(),
-		newRmCmd(),
 		newConvertCmd(),
 	)
 	return root

@@ -247,6 +247,9 @@ func (w *Writer) WriteFile(path string) error {
 	if _, err := w.WriteTo(tmp); err != nil {
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("gguf: %s: %w", path, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("gguf: %s: %w", path, err)
 	}
