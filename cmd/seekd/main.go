@@ -39,6 +39,11 @@ func newRootCmd() *cobra.Command {
 		newTokenizeCmd(),
 		newTemplateCmd(),
 		newCacheCmd(),
+		newBenchCmd(),
+		newPullCmd(),
+		newListCmd(),
+		newRmCmd(),
+		newConvertCmd(),
 		newConvertCmd(),
 	)
 	return root
