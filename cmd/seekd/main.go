@@ -44,7 +44,6 @@ func newRootCmd() *cobra.Command {
 		newListCmd(),
 		newRmCmd(),
 		newConvertCmd(),
-		newConvertCmd(),
 	)
 	return root
 }
