@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 		newGenerateCmd(),
 		newTokenizeCmd(),
 		newTemplateCmd(),
+		newServeCmd(),
 		newCacheCmd(),
 		newBenchCmd(),
 		newPullCmd(),

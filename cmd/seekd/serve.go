@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/seekd/seekd/bundle"
+	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/model"
+	"github.com/seekd/seekd/server"
+	"github.com/seekd/seekd/tensor"
+)
+
+// serveFlags are the options of `seekd serve`.
+type serveFlags struct {
+	models          []string
+	host            string
+	port            int
+	ctx             int
+	kvCacheMem      string
+	maxBatch        int
+	maxQueue        int
+	threads         int
+	apiKey          string
+	logPrompts      bool
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve --model [NAME=]PATH ...",
+		Short: "Serve models over DeepSeek's (and OpenAI's) HTTP API",
+		Long: `Serve models over DeepSeek's and OpenAI's HTTP API: /v1/chat/completions,
+/v1/completions (and DeepSeek's /beta routes for prefix and fill-in-the-middle
+completion), /v1/models, /health and /metrics.
+
+Each --model is a Hugging Face folder or a .gguf file, named NAME or after its
+folder or file. The first model also answers to deepseek-chat (thinking off)
+and deepseek-reasoner (thinking on).
+
+The server binds 127.0.0.1 unless --host says otherwise; binding any other
+address needs an API key (--api-key or SEEKD_API_KEY).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.models, "model", nil, "model to serve as NAME=PATH or PATH (a folder or .gguf file); repeatable")
+	fl.StringVar(&f.host, "host", "127.0.0.1", "address to listen on")
+	fl.IntVar(&f.port, "port", 8080, "port to listen on")
+	fl.IntVar(&f.ctx, "ctx", 0, "context length in tokens (default: the model's, at most 32768)")
+	fl.StringVar(&f.kvCacheMem, "kv-cache-mem", "1GiB", "KV cache memory budget per model (e.g. 512MiB, 4GiB)")
+	fl.IntVar(&f.maxBatch, "max-batch", 32, "most sequences decoded together in one step")
+	fl.IntVar(&f.maxQueue, "max-queue", 256, "most requests waiting for a batch slot before 429")
+	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: one per CPU)")
+	fl.StringVar(&f.apiKey, "api-key", "", "API key clients must send as a bearer token (default $SEEKD_API_KEY)")
+	fl.BoolVar(&f.logPrompts, "log-prompts", false, "log prompts and outputs")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for running requests before cutting them")
+	return cmd
+}
+
+// modelSpec is one --model value.
+type modelSpec struct{ name, path string }
+
+// parseModelSpecs reads NAME=PATH or PATH values.
+func parseModelSpecs(values []string) ([]modelSpec, error) {
+	if len(values) == 0 {
+		return nil, usagef("serve: --model is required")
+	}
+	var out []modelSpec
+	seen := map[string]bool{}
+	for _, v := range values {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok {
+			path = v
+			name = filepath.Base(filepath.Clean(path))
+			if strings.EqualFold(filepath.Ext(name), ".gguf") {
+				name = strings.TrimSuffix(name, filepath.Ext(name))
+			}
+		}
+		if name == "" || path == "" {
+			return nil, usagef("serve: --model %q: want NAME=PATH or PATH", v)
+		}
+		if seen[name] {
+			return nil, usagef("serve: two models are named %q", name)
+		}
+		seen[name] = true
+		if _, err := os.Stat(path); err != nil {
+			return nil, usagef("serve: model %s: no such file or folder", path)
+		}
+		out = append(out, modelSpec{name, path})
+	}
+	return out, nil
+}
+
+// isLoopback reports whether host only accepts local connections.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func runServe(cmd *cobra.Command, f *serveFlags) error {
+	specs, err := parseModelSpecs(f.models)
+	if err != nil {
+		return err
+	}
+	if f.apiKey == "" {
+		f.apiKey = os.Getenv("SEEKD_API_KEY")
+	}
+	if !isLoopback(f.host) && f.apiKey == "" {
+		return usagef("serve: binding %s (not loopback) needs an API key: pass --api-key or set SEEKD_API_KEY", f.host)
+	}
+	if f.port < 0 || f.port > 65535 {
+		return usagef("serve: --port %d is out of range", f.port)
+	}
+	if f.ctx < 0 || f.maxBatch < 1 || f.maxQueue < 1 || f.threads < 0 {
+		return usagef("serve: --ctx, --max-batch, --max-queue and --threads must be positive")
+	}
+	cacheBytes, err := humanize.ParseBytes(f.kvCacheMem)
+	if err != nil || cacheBytes == 0 {
+		return usagef("serve: --kv-cache-mem %q is not a size (e.g. 2GiB)", f.kvCacheMem)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usagef("serve: --log-level %q: want debug, info, warn or error", f.logLevel)
+	}
+	log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+
+	pool := tensor.NewPool(f.threads)
+	defer pool.Close()
+	var models []server.Model
+	defer func() {
+		for _, m := range models {
+			m.Engine.Close()
+			m.Bundle.Close()
+		}
+	}()
+	for _, sp := range specs {
+		start := time.Now()
+		b, err := bundle.Open(sp.path, bundle.Options{Model: model.Options{Pool: pool}})
+		if err != nil {
+			return fmt.Errorf("serve: model %s: %w", sp.name, err)
+		}
+		ctxLen := b.Context()
+		if f.ctx > 0 {
+			ctxLen = f.ctx
+		}
+		eng, err := engine.New(b.Model, engine.Options{
+			MaxBatch: f.maxBatch, MaxQueue: f.maxQueue, Context: ctxLen,
+			CacheBytes: int64(cacheBytes), Logger: log.With("model", sp.name),
+		})
+		if err != nil {
+			b.Close()
+			return fmt.Errorf("serve: model %s: %w", sp.name, err)
+		}
+		models = append(models, server.Model{Name: sp.name, Bundle: b, Engine: eng})
+		log.Info("model loaded", "model", sp.name, "path", sp.path, "format", b.Format, "thinking", b.Caps.Thinking,
+			"tools", b.Caps.Tools, "fim", b.Caps.FIM, "context", eng.Context(), "load_seconds", time.Since(start).Seconds())
+	}
+	var keys []string
+	if f.apiKey != "" {
+		keys = []string{f.apiKey}
+	}
+	srv, err := server.New(server.Options{Models: models, APIKeys: keys, Logger: log, LogPrompts: f.logPrompts})
+	if err != nil {
+		return err
+	}
+	addr := net.JoinHostPort(f.host, strconv.Itoa(f.port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "models", len(models), "auth", len(keys) > 0)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	log.Info("shutting down", "timeout", f.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	cut := make(chan error, 1)
+	go func() { cut <- srv.Shutdown(sctx) }()
+	hctx, hcancel := context.WithTimeout(context.Background(), f.shutdownTimeout+15*time.Second)
+	defer hcancel()
+	if err := hs.Shutdown(hctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("closing connections", "err", err)
+		hs.Close()
+	}
+	if err := <-cut; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}

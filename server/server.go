@@ -1,0 +1,304 @@
+// Package server serves models over DeepSeek's (and OpenAI's) HTTP API:
+// chat completions with streamed reasoning, tool calls and JSON output,
+// legacy and fill-in-the-middle completions, the model list, health and
+// Prometheus metrics.
+//
+// Every API shares one generation path. A handler decodes its JSON into the
+// internal genRequest; prepare renders the chat template and tokenizes; run
+// submits one engine request per choice and turns the tokens into parsed
+// events (detokenizer, stop strings, reasoning and tool-call parser); an
+// API-specific encoder writes those events as JSON or server-sent events.
+// Other APIs (Anthropic, Ollama) add a decoder and an encoder, nothing else.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/seekd/seekd/bundle"
+	"github.com/seekd/seekd/engine"
+)
+
+// Model is one served model: its bundle and the engine that runs it.
+type Model struct {
+	// Name is the id clients use in "model".
+	Name string
+	// Bundle is the loaded model with its tokenizer and template.
+	Bundle *bundle.Bundle
+	// Engine schedules the model's requests.
+	Engine *engine.Engine
+}
+
+// Grammar builds output constraints over one model's vocabulary (package
+// grammar implements it). JSON returns a constraint that only lets the
+// model write a JSON value valid under schema; a nil schema means any JSON
+// object (json_object mode). The constraint is used by one request only.
+type Grammar interface {
+	JSON(schema []byte) (engine.Constraint, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	// Models are served in this order; the first is what the aliases
+	// deepseek-chat and deepseek-reasoner mean.
+	Models []Model
+	// APIKeys, if any, are required as "Authorization: Bearer KEY" (or
+	// x-api-key) on every API route.
+	APIKeys []string
+	// Logger receives structured logs (default slog.Default()).
+	Logger *slog.Logger
+	// LogPrompts logs prompts and outputs (off by default).
+	LogPrompts bool
+	// KeepAlive is the interval of keep-alive comments (streams) or blank
+	// lines (non-streaming responses) while a request waits (default 5s).
+	KeepAlive time.Duration
+	// NewGrammar builds the constraint factory of a model; nil (or a nil
+	// result) leaves JSON output to the model and validates it afterwards.
+	NewGrammar func(*bundle.Text) (Grammar, error)
+	// Web, if set, serves the chat page at / (and its own routes).
+	Web http.Handler
+	// Registry receives the metrics (default: a new registry).
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP API. Create it with New; it is an http.Handler.
+type Server struct {
+	opt     Options
+	log     *slog.Logger
+	models  []*servedModel
+	byName  map[string]*servedModel
+	keys    [][sha256.Size]byte
+	mux     *http.ServeMux
+	metrics *metrics
+	started time.Time
+
+	// cut is cancelled when shutdown stops waiting for running requests:
+	// their streams end cleanly (finish_reason "length", [DONE]).
+	cut       context.Context
+	cutCancel context.CancelFunc
+
+	mu       sync.Mutex
+	closing  bool
+	inflight sync.WaitGroup
+}
+
+// servedModel is a Model with what the server derives from it.
+type servedModel struct {
+	Model
+	grammar     Grammar
+	fingerprint string
+	created     int64
+}
+
+// New builds a server for the given models.
+func New(opt Options) (*Server, error) {
+	if len(opt.Models) == 0 {
+		return nil, fmt.Errorf("server: no models to serve")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.KeepAlive <= 0 {
+		opt.KeepAlive = 5 * time.Second
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{opt: opt, log: opt.Logger, byName: map[string]*servedModel{}, started: time.Now()}
+	s.cut, s.cutCancel = context.WithCancel(context.Background())
+	for _, k := range opt.APIKeys {
+		if k == "" {
+			return nil, fmt.Errorf("server: empty API key")
+		}
+		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
+	}
+	for i, m := range opt.Models {
+		if m.Name == "" || m.Bundle == nil || m.Engine == nil {
+			return nil, fmt.Errorf("server: model %d: name, bundle and engine are required", i)
+		}
+		if _, dup := s.byName[m.Name]; dup {
+			return nil, fmt.Errorf("server: two models are named %q", m.Name)
+		}
+		sum := sha256.Sum256([]byte(m.Name + "\x00" + m.Bundle.Path))
+		sm := &servedModel{Model: m, fingerprint: "fp_" + hex.EncodeToString(sum[:5]) + "_seekd", created: s.started.Unix()}
+		if opt.NewGrammar != nil {
+			g, err := opt.NewGrammar(m.Bundle.Text)
+			if err != nil {
+				return nil, fmt.Errorf("server: model %q: grammar: %w", m.Name, err)
+			}
+			sm.grammar = g
+		}
+		s.models = append(s.models, sm)
+		s.byName[m.Name] = sm
+	}
+	s.metrics = newMetrics(opt.Registry, s.models)
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	api := func(pattern, endpoint string, h func(http.ResponseWriter, *http.Request)) {
+		mux.Handle(pattern, s.wrap(endpoint, true, http.HandlerFunc(h)))
+	}
+	api("POST /v1/chat/completions", "chat", s.handleChat(false))
+	api("POST /chat/completions", "chat", s.handleChat(false))
+	api("POST /beta/chat/completions", "chat", s.handleChat(true))
+	api("POST /beta/v1/chat/completions", "chat", s.handleChat(true))
+	api("POST /v1/completions", "completions", s.handleCompletions(false))
+	api("POST /completions", "completions", s.handleCompletions(false))
+	api("POST /beta/completions", "completions", s.handleCompletions(true))
+	api("POST /beta/v1/completions", "completions", s.handleCompletions(true))
+	api("GET /v1/models", "models", s.handleModels)
+	api("GET /models", "models", s.handleModels)
+	api("GET /v1/models/{id}", "models", s.handleModel)
+	api("GET /models/{id}", "models", s.handleModel)
+	mux.Handle("GET /health", s.wrap("health", false, http.HandlerFunc(s.handleHealth)))
+	mux.Handle("GET /metrics", s.wrap("metrics", true, s.metrics.handler()))
+	if s.opt.Web != nil {
+		mux.Handle("/", s.opt.Web)
+	} else {
+		mux.Handle("/", s.wrap("other", false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, &apiError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path), Type: typeNotFound, Code: "not_found"})
+		})))
+	}
+	s.mux = mux
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Authorize reports whether r carries a valid API key (always true when no
+// keys are configured). The web page's history API uses the same rule.
+func (s *Server) Authorize(r *http.Request) bool {
+	_, ok := s.authorize(r)
+	return ok
+}
+
+// wrap adds recovery, authentication, request accounting and the access log.
+func (s *Server) wrap(endpoint string, auth bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				if !rw.wrote {
+					writeError(rw, serverError("internal error"))
+				}
+			}
+			s.metrics.requests.WithLabelValues(endpoint, fmt.Sprint(rw.code())).Inc()
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+		}()
+		if auth {
+			if key, ok := s.authorize(r); !ok {
+				writeError(rw, authError(key))
+				return
+			}
+		}
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// begin registers a generation; it fails with 503 once shutdown started.
+func (s *Server) begin() *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return &apiError{Status: http.StatusServiceUnavailable, Message: "the server is shutting down", Type: typeOverloaded, Code: "server_shutting_down"}
+	}
+	s.inflight.Add(1)
+	return nil
+}
+
+// Shutdown stops accepting generations, waits for running ones until ctx
+// ends, then cuts the rest short (their streams end cleanly with
+// finish_reason "length") and waits for them to finish writing.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.cutCancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("server: requests still running after being cut")
+	}
+	return ctx.Err()
+}
+
+// lookupModel resolves a model id: a served name, or the DeepSeek aliases
+// of the first model (deepseek-chat: thinking off, deepseek-reasoner: on).
+func (s *Server) lookupModel(id string) (*servedModel, string, *bool, *apiError) {
+	if id == "" {
+		return nil, "", nil, badRequest("model", "Failed to deserialize the JSON body into the target type: missing field `model`")
+	}
+	if m, ok := s.byName[id]; ok {
+		return m, id, nil, nil
+	}
+	switch id {
+	case "deepseek-chat":
+		return s.models[0], id, boolPtr(false), nil
+	case "deepseek-reasoner":
+		return s.models[0], id, boolPtr(true), nil
+	}
+	return nil, "", nil, notFound("model", "Model Not Exist: the model %q does not exist (GET /v1/models lists them)", id)
+}
+
+// statusWriter records the status code and whether anything was written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		if !w.wrote {
+			w.status, w.wrote = http.StatusOK, true
+		}
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if !w.wrote {
+		return http.StatusOK
+	}
+	return w.status
+}
