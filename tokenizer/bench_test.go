@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkEncode measures encoding throughput over the whole corpus, one
@@ -24,11 +25,13 @@ func BenchmarkEncode(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			var ids []int
+			cpu0 := processCPU()
 			for b.Loop() {
 				for _, l := range lines {
 					ids = tk.AppendEncode(ids[:0], l.Text)
 				}
 			}
+			reportCPU(b, cpu0, float64(size))
 		})
 	}
 }
@@ -48,6 +51,7 @@ func BenchmarkEncodeCold(b *testing.B) {
 	b.SetBytes(int64(size))
 	var ids []int
 	sc := new(scratch)
+	cpu0 := processCPU()
 	for b.Loop() {
 		for _, l := range lines {
 			ids = ids[:0]
@@ -57,6 +61,22 @@ func BenchmarkEncodeCold(b *testing.B) {
 				}
 			}
 		}
+	}
+	reportCPU(b, cpu0, float64(size))
+}
+
+// reportCPU adds the process CPU time per operation (cpu-ms/op) and the
+// throughput per CPU second (cpu-MB/s): on a busy machine these count only
+// this process's work, where ns/op also counts the time it waited.
+func reportCPU(b *testing.B, cpu0 time.Duration, bytesPerOp float64) {
+	cpu := processCPU() - cpu0
+	if cpu <= 0 || b.N == 0 {
+		return
+	}
+	perOp := cpu.Seconds() / float64(b.N)
+	b.ReportMetric(perOp*1e3, "cpu-ms/op")
+	if bytesPerOp > 0 {
+		b.ReportMetric(bytesPerOp/perOp/1e6, "cpu-MB/s")
 	}
 }
 
@@ -75,11 +95,13 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.SetBytes(int64(len(tok)))
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				if _, err := Parse(tok, cfg); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0, 0)
 		})
 	}
 }
@@ -87,9 +109,11 @@ func BenchmarkLoad(b *testing.B) {
 // BenchmarkLoadFile includes reading the files from disk.
 func BenchmarkLoadFile(b *testing.B) {
 	dir := filepath.Join(fixtures, "deepseek_v3")
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := Load(dir); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, 0)
 }

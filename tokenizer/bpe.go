@@ -14,7 +14,7 @@ const noMerge = ^uint64(0)
 // cache is emptied when it reaches maxCacheEntries.
 const (
 	maxCachedWord   = 48
-	maxCacheEntries = 1 << 17
+	maxCacheEntries = 1 << 16
 	// heapThreshold is the word length from which merging uses a heap.
 	heapThreshold = 128
 )
@@ -30,6 +30,12 @@ type bpeModel struct {
 	ignoreMerges bool
 	unk          int32 // -1 if none
 	cache        wordCache
+
+	// tokens (id -> string, when each string has one id) lets addMerge try
+	// a guessed id before hashing the merged string: in most vocabularies
+	// the token made by merge r is id r + a constant (mergeOffset).
+	tokens      []string
+	mergeOffset int
 }
 
 func newBPEModel(vocab map[string]int32, nMerges int) *bpeModel {
@@ -64,9 +70,13 @@ func addMerge[T string | []byte](m *bpeModel, a, b T, rank int, scratch []byte) 
 		return scratch, fmt.Errorf("merge %d: token %q is not in the vocabulary", rank, b)
 	}
 	scratch = append(append(scratch[:0], a...), b...)
-	id, ok := m.vocab[string(scratch)]
-	if !ok {
+	id := int32(-1)
+	if g := rank + m.mergeOffset; g >= 0 && g < len(m.tokens) && m.tokens[g] == string(scratch) {
+		id = int32(g)
+	} else if id, ok = m.vocab[string(scratch)]; !ok {
 		return scratch, fmt.Errorf("merge %d: merged token %q is not in the vocabulary", rank, scratch)
+	} else {
+		m.mergeOffset = int(id) - rank
 	}
 	// A repeated pair keeps its last rank, as Hugging Face's merge map does.
 	m.merges[uint64(uint32(ia))<<32|uint64(uint32(ib))] = uint64(rank)<<32 | uint64(uint32(id))
@@ -82,6 +92,9 @@ func (m *bpeModel) pair(a, b int32) uint64 {
 
 // encodeWord appends the ids of one pre-tokenized piece (raw bytes).
 func (m *bpeModel) encodeWord(dst []int, w string, sc *scratch) []int {
+	if len(w) == 1 && m.byteIDs[w[0]] >= 0 {
+		return append(dst, int(m.byteIDs[w[0]])) // faster than the cache
+	}
 	if len(w) <= maxCachedWord {
 		if ids, ok := m.cache.get(w); ok {
 			for _, id := range ids {

@@ -14,7 +14,7 @@ func parsePreTokenizer(raw json.RawMessage) (*preTokenizer, bool, error) {
 		return p, false, nil
 	}
 	byteLevel, err := p.add(raw)
-	return p, byteLevel, err
+	return newPreTokenizer(p.stages), byteLevel, err
 }
 
 type preTokenizerJSON struct {

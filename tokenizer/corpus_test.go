@@ -155,3 +155,32 @@ func firstDiff(a, b []int) int {
 func window(a []int, k int) []int {
 	return a[max(0, k-3):min(len(a), k+4)]
 }
+
+// TestConcurrentEncode encodes the corpus from several goroutines at once
+// (run with -race): the word cache and scratch pool are shared.
+func TestConcurrentEncode(t *testing.T) {
+	lines := corpus(t)
+	tk, err := Load(filepath.Join(fixtures, "deepseek_v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(lines); i += 3 {
+				if !equalIDs(tk.Encode(lines[i].Text), lines[i].DeepSeekV3) {
+					errs <- lines[i].Text
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Errorf("concurrent encoding differs for %.40q", s)
+	}
+}

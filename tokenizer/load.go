@@ -81,7 +81,9 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 // tokenizerFile holds the parts of tokenizer.json that seekd reads.
 type tokenizerFile struct {
 	modelType     string
-	vocab, merges []byte // raw JSON
+	model         *bpeModel // made when model.vocab is read
+	tokens        []string  // model.vocab by id
+	mergesRaw     []byte    // model.merges, when it comes before model.vocab
 	ignoreMerges  bool
 	byteFallback  bool
 	unk           *string
@@ -167,7 +169,7 @@ func scanTokenizerFile(b []byte) (*tokenizerFile, error) {
 	if s.peek() != 0 {
 		return nil, s.errorf("data after the top-level object")
 	}
-	if f.vocab == nil {
+	if f.model == nil {
 		return nil, errors.New("model.vocab missing")
 	}
 	return f, nil
@@ -178,12 +180,26 @@ func (f *tokenizerFile) scanModel(s *jsonScanner) error {
 		var dst any
 		switch string(key) {
 		case "vocab":
-			r, err := s.raw()
-			f.vocab = r
-			return err
+			if f.model != nil {
+				return errors.New("model.vocab given twice")
+			}
+			vocab, tokens, err := scanVocab(s)
+			if err != nil {
+				return fmt.Errorf("model.vocab: %w", err)
+			}
+			f.tokens = tokens
+			f.model = newBPEModel(vocab, 0)
+			f.model.tokens = tokens // scanVocab rejects duplicates
+			if f.mergesRaw != nil {
+				return scanMerges(f.model, &jsonScanner{b: f.mergesRaw})
+			}
+			return nil
 		case "merges":
+			if f.model != nil {
+				return scanMerges(f.model, s)
+			}
 			r, err := s.raw()
-			f.merges = r
+			f.mergesRaw = r
 			return err
 		case "type":
 			dst = &f.modelType
@@ -228,23 +244,14 @@ func (f *tokenizerFile) spec() (buildSpec, error) {
 	case f.dropout != nil && *f.dropout > 0:
 		return sp, errors.New("model.dropout: BPE dropout is not supported")
 	}
-	vocab, tokens, err := scanVocab(f.vocab)
-	if err != nil {
-		return sp, fmt.Errorf("model.vocab: %w", err)
-	}
-	m := newBPEModel(vocab, bytes.Count(f.merges, []byte{','})+1)
+	m, tokens := f.model, f.tokens
 	m.ignoreMerges = f.ignoreMerges
 	if f.unk != nil {
-		id, ok := vocab[*f.unk]
+		id, ok := m.vocab[*f.unk]
 		if !ok {
 			return sp, fmt.Errorf("model.unk_token %q is not in the vocabulary", *f.unk)
 		}
 		m.unk = id
-	}
-	if f.merges != nil {
-		if err := scanMerges(m, f.merges); err != nil {
-			return sp, fmt.Errorf("model.merges: %w", err)
-		}
 	}
 	pre, preByteLevel, err := parsePreTokenizer(f.preTokenizer)
 	if err != nil {
@@ -278,43 +285,70 @@ func (f *tokenizerFile) spec() (buildSpec, error) {
 	return sp, nil
 }
 
-// scanVocab reads model.vocab, an object of token -> id.
-func scanVocab(raw []byte) (map[string]int32, []string, error) {
-	vocab := make(map[string]int32, bytes.Count(raw, []byte{','})+1)
-	var tokens []string
-	s := &jsonScanner{b: raw}
+// scanVocab reads model.vocab, an object of token -> id. The token strings
+// share one allocation (the garbage collector then has one object to mark
+// instead of one per token).
+func scanVocab(s *jsonScanner) (map[string]int32, []string, error) {
+	type entry struct {
+		off, n uint32
+		id     int32
+	}
+	var arena []byte
+	var entries []entry
+	maxID := -1
 	err := s.object(func(key []byte) error {
 		if len(key) == 0 || len(key) > maxTokenLen {
 			return s.errorf("token of %d bytes", len(key))
 		}
-		k := string(key)
 		id, err := s.int()
 		if err != nil {
-			return fmt.Errorf("token %q: %w", k, err)
+			return fmt.Errorf("token %q: %w", key, err)
 		}
 		if id >= maxVocab {
-			return fmt.Errorf("token %q: id %d out of range", k, id)
+			return fmt.Errorf("token %q: id %d out of range", key, id)
 		}
-		n := len(vocab)
-		vocab[k] = int32(id)
-		if len(vocab) == n {
-			return fmt.Errorf("token %q listed twice", k)
+		if len(arena)+len(key) > maxFileSize {
+			return s.errorf("vocabulary too large")
 		}
-		if id >= len(tokens) {
-			tokens = append(tokens, make([]string, id+1-len(tokens))...)
-		}
-		if tokens[id] != "" {
-			return fmt.Errorf("id %d given to %q and %q", id, tokens[id], k)
-		}
-		tokens[id] = k
+		entries = append(entries, entry{uint32(len(arena)), uint32(len(key)), int32(id)})
+		arena = append(arena, key...)
+		maxID = max(maxID, id)
 		return nil
 	})
-	return vocab, tokens, err
+	if err != nil {
+		return nil, nil, err
+	}
+	all := string(arena)
+	vocab := make(map[string]int32, len(entries))
+	tokens := make([]string, maxID+1)
+	for _, e := range entries {
+		k := all[e.off : e.off+e.n]
+		n := len(vocab)
+		vocab[k] = e.id
+		if len(vocab) == n {
+			return nil, nil, fmt.Errorf("token %q listed twice", k)
+		}
+		if tokens[e.id] != "" {
+			return nil, nil, fmt.Errorf("id %d given to %q and %q", e.id, tokens[e.id], k)
+		}
+		tokens[e.id] = k
+	}
+	return vocab, tokens, nil
 }
 
 // scanMerges reads model.merges: "a b" strings or [a, b] pairs.
-func scanMerges(m *bpeModel, raw []byte) error {
-	s := &jsonScanner{b: raw}
+func scanMerges(m *bpeModel, s *jsonScanner) error {
+	if len(m.merges) > 0 {
+		return errors.New("model.merges given twice")
+	}
+	// Size the merge map from a count of the commas left in the document.
+	hint := bytes.Count(s.b[s.i:], []byte{','})
+	if k := bytes.IndexByte(s.b[s.i:], '['); k >= 0 && s.i+k+1 < len(s.b) {
+		if bytes.IndexByte(s.b[s.i+k+1:min(len(s.b), s.i+k+64)], '[') >= 0 {
+			hint /= 2 // [a, b] pairs have two commas each
+		}
+	}
+	m.merges = make(map[uint64]uint64, min(hint, maxVocab))
 	var abuf, bbuf, scratch []byte
 	rank := 0
 	err := s.array(func() error {
@@ -368,5 +402,8 @@ func scanMerges(m *bpeModel, raw []byte) error {
 		rank++
 		return err
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("model.merges: %w", err)
+	}
+	return nil
 }

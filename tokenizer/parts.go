@@ -119,12 +119,15 @@ func fromParts(p Parts) (*Tokenizer, error) {
 	}
 	vocab := make(map[string]int32, len(p.Tokens))
 	var added []AddedToken
+	unique := true
 	for id, s := range p.Tokens {
 		if len(s) == 0 || len(s) > maxTokenLen {
 			return nil, fmt.Errorf("token %d: length %d", id, len(s))
 		}
 		if _, dup := vocab[s]; !dup {
 			vocab[s] = int32(id) // the first of duplicate strings wins, as in llama.cpp
+		} else {
+			unique = false
 		}
 		typ := TypeNormal
 		if p.Types != nil {
@@ -140,6 +143,9 @@ func fromParts(p Parts) (*Tokenizer, error) {
 	}
 	m := newBPEModel(vocab, len(p.Merges))
 	m.ignoreMerges = pre.ignoreMerges
+	if unique {
+		m.tokens = p.Tokens
+	}
 	var scratch []byte
 	for rank, line := range p.Merges {
 		// Split at the first space after the first byte, as llama.cpp does.
@@ -166,7 +172,7 @@ func fromParts(p Parts) (*Tokenizer, error) {
 		pt.stages = append(pt.stages, st)
 	}
 	sp := buildSpec{
-		model: m, vocabTokens: p.Tokens, added: added, pre: pt,
+		model: m, vocabTokens: p.Tokens, added: added, pre: newPreTokenizer(pt.stages),
 		bos: p.BOS, eos: p.EOS, addBOS: p.AddBOS, addEOS: p.AddEOS,
 	}
 	if pre.nfc {

@@ -158,3 +158,36 @@ func TestSplitBehaviors(t *testing.T) {
 }
 
 func utf8ValidString(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// TestDeepSeekFusedStage: the fused DeepSeek-V3 pre-tokenizer gives the
+// same pieces as its three splits run one after the other.
+func TestDeepSeekFusedStage(t *testing.T) {
+	var stages []stage
+	for _, re := range []string{reDigits3, reCJKDeepSeek, reDeepSeekV3} {
+		st, err := newRegexStage(re, behaviorIsolated, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, st)
+	}
+	plain := &preTokenizer{stages: stages}
+	fused := newPreTokenizer(stages)
+	if len(fused.stages) != 1 {
+		t.Fatalf("%d stages after fusing, want 1", len(fused.stages))
+	}
+	texts := []string{"", "a1234b", "中文123カタカナ・ー abc\n\n 4"}
+	for _, l := range corpus(t) {
+		texts = append(texts, l.Text)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 3000 {
+		texts = append(texts, randomText(r, 1+r.IntN(30)))
+	}
+	for _, s := range texts {
+		a := strings.Join(plain.run(s, &[2][]string{}), "\x00|")
+		b := strings.Join(fused.run(s, &[2][]string{}), "\x00|")
+		if a != b {
+			t.Fatalf("%q: three splits %q, fused %q", s, a, b)
+		}
+	}
+}

@@ -49,6 +49,7 @@ type span struct {
 // splitStage is a Split pre-tokenizer (or the regex of ByteLevel, or Digits).
 // Exactly one of match, re and literal is used.
 type splitStage struct {
+	regex    string // the pattern, for a regex split
 	tab      *[0x10000]uint8
 	match    matchFunc       // a hand-coded pattern
 	re       *regexp2.Regexp // any other regex
@@ -60,7 +61,7 @@ type splitStage struct {
 // newRegexStage returns a split on regex: the hand-coded matcher if the regex
 // is a known one, else a regexp2 (backtracking, .NET syntax) regex.
 func newRegexStage(regex string, b behavior, invert bool) (*splitStage, error) {
-	st := &splitStage{tab: bmpClasses(), behavior: b, invert: invert}
+	st := &splitStage{regex: regex, tab: bmpClasses(), behavior: b, invert: invert}
 	if m, ok := knownMatcher(regex); ok {
 		st.match = m
 		return st, nil
@@ -241,6 +242,63 @@ func (prefixSpaceStage) split(dst []string, s string) []string {
 // preTokenizer runs its stages in order, each on every piece of the last.
 type preTokenizer struct {
 	stages []stage
+}
+
+// newPreTokenizer returns a pre-tokenizer running stages, with DeepSeek-V3's
+// three splits fused into one pass (same pieces, one scan of the text).
+func newPreTokenizer(stages []stage) *preTokenizer {
+	var fused []stage
+	for i := 0; i < len(stages); i++ {
+		if i+2 < len(stages) && isIsolatedSplit(stages[i], reDigits3) &&
+			isIsolatedSplit(stages[i+1], reCJKDeepSeek) && isIsolatedSplit(stages[i+2], reDeepSeekV3) {
+			fused = append(fused, deepSeekV3Stage{tab: bmpClasses()})
+			i += 2
+			continue
+		}
+		fused = append(fused, stages[i])
+	}
+	return &preTokenizer{stages: fused}
+}
+
+func isIsolatedSplit(st stage, regex string) bool {
+	sp, ok := st.(*splitStage)
+	return ok && sp.match != nil && sp.regex == regex && sp.behavior == behaviorIsolated && !sp.invert
+}
+
+// deepSeekV3Stage is DeepSeek-V3's Sequence of three Isolated splits
+// (\p{N}{1,3}, the CJK ranges, then reDeepSeekV3) in one pass. The first
+// two cut the text into runs of up to three digits, runs of CJK, and the
+// rest; the third splits each run. On a run of digits it matches nothing, so
+// such a run stays whole.
+type deepSeekV3Stage struct {
+	tab *[0x10000]uint8
+}
+
+func (st deepSeekV3Stage) split(dst []string, s string) []string {
+	for i := 0; i < len(s); {
+		r, n, c := runeAt(st.tab, s, i)
+		var j int
+		switch {
+		case c&clsN != 0:
+			j = matchRun(st.tab, s, i, clsN, 3)
+			dst = append(dst, s[i:j])
+			i = j
+			continue
+		case isCJKDeepSeek(r):
+			j = matchCJKDeepSeek(st.tab, s, i)
+		default:
+			for j = i + n; j < len(s); {
+				r2, n2, c2 := runeAt(st.tab, s, j)
+				if c2&clsN != 0 || isCJKDeepSeek(r2) {
+					break
+				}
+				j += n2
+			}
+		}
+		dst = splitIsolated(dst, st.tab, s[i:j], matchDeepSeekV3)
+		i = j
+	}
+	return dst
 }
 
 // run splits s into pieces. bufs is scratch space kept by the caller across
