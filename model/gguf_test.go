@@ -18,8 +18,8 @@ func TestGGUFGoldens(t *testing.T) {
 	defer pool.Close()
 	cases := []struct {
 		name, src, golden string
-		typ                tensor.DType
-		legacy             bool
+		typ               tensor.DType
+		legacy            bool
 	}{
 		{"tiny-v3-F32", "deepseek/tiny-v3", "gguf/tiny-v3-F32", tensor.F32, false},
 		{"tiny-v3-BF16", "deepseek/tiny-v3", "gguf/tiny-v3-BF16", tensor.BF16, false},
