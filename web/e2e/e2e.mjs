@@ -209,6 +209,17 @@ try {
       await lastAnswer(page).getByRole('button', { name: 'Retry' }).waitFor();
       await page.locator('#send').waitFor({ state: 'visible' });
     });
+
+    await step('a tool call in a reply is shown', async () => {
+      await page.getByText('Thinking', { exact: true }).click();
+      await sendMessage(page, 'What is the weather in Tokyo?');
+      await waitAnswerDone(page);
+      const a = lastAnswer(page);
+      await a.getByText('Tool call: get_weather').waitFor();
+      assert.equal(await a.locator('.tool-call code').textContent(), '{"location": "Tokyo"}');
+      assert.match(await a.locator('.msg-meta').textContent(), /tool call/);
+      await page.getByText('Thinking', { exact: true }).click();
+    });
   }
 
   await step('stop aborts a running answer', async () => {
@@ -245,8 +256,9 @@ try {
     assert.equal(await page.locator('#chat-title').textContent(), expectedTitle);
     const answers = page.locator('.msg.assistant');
     if (opt.fake) {
-      assert.equal(await answers.count(), 3); // answer 3, answer 4, the stopped story
-      assert.equal(await page.locator('.msg.user').count(), 4);
+      assert.equal(await answers.count(), 4); // answer 3, answer 4, the tool call, the stopped story
+      assert.equal(await page.locator('.msg.user').count(), 5);
+      await answers.nth(2).getByText('Tool call: get_weather').waitFor();
       const first = answers.first();
       assert.match(await first.locator('details.thinking summary').textContent(), /Thought for/);
       assert.match(await first.locator('.msg-meta').textContent(), /cache hit · [\d.]+ tok\/s/);

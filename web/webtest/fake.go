@@ -28,6 +28,8 @@ const (
 //   - containing "long": thinks briefly, then writes forever (until the client
 //     disconnects, or 60 s pass), for testing the stop button;
 //   - containing "fail": a 500 error in the API's error shape;
+//   - containing "weather": a short preamble, then a get_weather tool call
+//     streamed as tool_calls deltas, finish_reason "tool_calls";
 //   - anything else: a short reasoning, then a Markdown answer with a code
 //     block, math, and HTML that must not be rendered.
 //
@@ -180,6 +182,10 @@ func (f *FakeBackend) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	completion = reasoningTokens
+	if strings.Contains(last, "weather") {
+		f.toolCall(s, pace)
+		return
+	}
 	long := strings.Contains(last, "long")
 	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; long || i < len(answer); i++ {
@@ -216,6 +222,29 @@ func (f *FakeBackend) chat(w http.ResponseWriter, r *http.Request) {
 		"prompt_cache_hit_tokens":   hit, "prompt_cache_miss_tokens": prompt - hit,
 	}
 	s.finish("stop", usage)
+}
+
+// toolCall streams a preamble and one tool call in DeepSeek's delta shape:
+// the first delta carries index, id, type, name and empty arguments, later
+// ones only argument fragments.
+func (f *FakeBackend) toolCall(s *sseStream, pace func() bool) {
+	steps := []map[string]any{
+		{"content": "I'll check.", "reasoning_content": nil},
+		{"tool_calls": []any{map[string]any{"index": 0, "id": "call_00_fake", "type": "function",
+			"function": map[string]any{"name": "get_weather", "arguments": ""}}}},
+	}
+	for _, frag := range []string{`{"loc`, `ation": "`, `Tokyo"}`} {
+		steps = append(steps, map[string]any{"tool_calls": []any{map[string]any{"index": 0,
+			"function": map[string]any{"arguments": frag}}}})
+	}
+	for _, d := range steps {
+		if !pace() {
+			return
+		}
+		s.delta(d)
+	}
+	s.finish("tool_calls", map[string]any{"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21,
+		"prompt_tokens_details": map[string]any{"cached_tokens": 0}, "prompt_cache_hit_tokens": 0, "prompt_cache_miss_tokens": 12})
 }
 
 // script returns the reasoning and answer pieces for a normal reply.
