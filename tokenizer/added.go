@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,6 +29,7 @@ type AddedToken struct {
 type addedMatcher struct {
 	tokens []AddedToken
 	first  [256]bool
+	only   int              // the one byte all tokens start with, or -1
 	edges  map[uint64]int32 // node<<8 | byte -> child node
 	term   []int32          // node -> index in tokens, -1
 }
@@ -55,6 +57,14 @@ func newAddedMatcher(tokens []AddedToken) *addedMatcher {
 		}
 		if m.term[node] < 0 {
 			m.term[node] = int32(ti) // the first of duplicate contents wins
+		}
+	}
+	m.only = -1
+	for b, ok := range m.first {
+		if ok && m.only == -1 {
+			m.only = b
+		} else if ok {
+			m.only = -2
 		}
 	}
 	return m
@@ -95,7 +105,13 @@ func (m *addedMatcher) split(dst []segment, s string) []segment {
 	}
 	done := 0 // the end of the last emitted segment
 	for i := 0; i < len(s); {
-		if !m.first[s[i]] {
+		if m.only >= 0 { // usually '<': jump to its next occurrence
+			k := strings.IndexByte(s[i:], byte(m.only))
+			if k < 0 {
+				break
+			}
+			i += k
+		} else if !m.first[s[i]] {
 			i++
 			continue
 		}

@@ -117,3 +117,31 @@ func BenchmarkLoadFile(b *testing.B) {
 	}
 	reportCPU(b, cpu0, 0)
 }
+
+// BenchmarkPreTokenize compares the hand-coded pre-tokenizer regexes with the
+// same regexes run by regexp2, over the corpus.
+func BenchmarkPreTokenize(b *testing.B) {
+	lines := corpus(b)
+	size := 0
+	for _, l := range lines {
+		size += len(l.Text)
+	}
+	for _, re := range []string{reDeepSeekV3, reLlama3} {
+		hand, engine := bothStages(b, re)
+		for _, tc := range []struct {
+			name string
+			st   *splitStage
+		}{{"hand", hand}, {"regexp2", engine}} {
+			name := map[string]string{reDeepSeekV3: "deepseek_v3", reLlama3: "llama3"}[re] + "/" + tc.name
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(size))
+				var pieces []string
+				for b.Loop() {
+					for _, l := range lines {
+						pieces = tc.st.split(pieces[:0], l.Text)
+					}
+				}
+			})
+		}
+	}
+}

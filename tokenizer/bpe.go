@@ -2,19 +2,20 @@ package tokenizer
 
 import (
 	"fmt"
+	"hash/maphash"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
 // noMerge is the packed merge value of a pair that has no merge.
 const noMerge = ^uint64(0)
 
-// Word cache bounds: words up to maxCachedWord bytes are cached, and the
-// cache is emptied when it reaches maxCacheEntries.
+// Word cache bounds: words up to maxCachedWord bytes are cached, in a table
+// of cacheSlots entries (a power of two).
 const (
-	maxCachedWord   = 48
-	maxCacheEntries = 1 << 16
+	maxCachedWord = 48
+	cacheSlots    = 1 << 16
 	// heapThreshold is the word length from which merging uses a heap.
 	heapThreshold = 128
 )
@@ -45,7 +46,7 @@ func newBPEModel(vocab map[string]int32, nMerges int) *bpeModel {
 		alpha:  byteLevelAlphabet(),
 		unk:    -1,
 	}
-	m.cache.m = make(map[string][]int32)
+	m.cache = newWordCache()
 	var buf [4]byte
 	for b := range 256 {
 		n := utf8.EncodeRune(buf[:], m.alpha[b])
@@ -270,27 +271,54 @@ func heapPop(h []mergeItem) ([]mergeItem, mergeItem) {
 	return h, top
 }
 
-// wordCache maps words to their ids. It is bounded: when full it is emptied.
+// wordCache maps recent words to their ids. It is a 4-way set-associative
+// table of immutable entries: a lookup is a hash and up to four atomic loads
+// and comparisons, without locks; a new word replaces a free or a
+// pseudo-randomly chosen entry of its set.
 type wordCache struct {
-	mu sync.RWMutex
-	m  map[string][]int32
+	seed  maphash.Seed
+	slots []atomic.Pointer[cacheEntry]
+}
+
+type cacheEntry struct {
+	hash uint64
+	word string
+	ids  []int32
+}
+
+const cacheWays = 4
+
+func newWordCache() wordCache {
+	return wordCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cacheEntry], cacheSlots)}
+}
+
+// set returns the slots of w's set.
+func (c *wordCache) set(h uint64) []atomic.Pointer[cacheEntry] {
+	base := int(h&(cacheSlots/cacheWays-1)) * cacheWays
+	return c.slots[base : base+cacheWays]
 }
 
 func (c *wordCache) get(w string) ([]int32, bool) {
-	c.mu.RLock()
-	ids, ok := c.m[w]
-	c.mu.RUnlock()
-	return ids, ok
+	h := maphash.String(c.seed, w)
+	set := c.set(h)
+	for i := range set {
+		if e := set[i].Load(); e != nil && e.hash == h && e.word == w {
+			return e.ids, true
+		}
+	}
+	return nil, false
 }
 
 func (c *wordCache) put(w string, ids []int32) {
-	v := make([]int32, len(ids))
-	copy(v, ids)
-	k := strings.Clone(w) // w points into the caller's text
-	c.mu.Lock()
-	if len(c.m) >= maxCacheEntries {
-		clear(c.m)
+	h := maphash.String(c.seed, w)
+	set := c.set(h)
+	victim := int(h>>32) % cacheWays
+	for i := range set {
+		if set[i].Load() == nil {
+			victim = i
+			break
+		}
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	// w points into the caller's text: the entry keeps its own copy.
+	set[victim].Store(&cacheEntry{hash: h, word: strings.Clone(w), ids: append([]int32(nil), ids...)})
 }

@@ -58,14 +58,22 @@ func readCapped(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(b) > maxFileSize {
+	if fi.Size() > maxFileSize {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxFileSize)
 	}
-	return b, nil
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead) // one read call, no regrowth
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if buf.Len() > maxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxFileSize)
+	}
+	return buf.Bytes(), nil
 }
 
 // Parse builds a tokenizer from the contents of a tokenizer.json and of its

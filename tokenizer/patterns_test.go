@@ -26,6 +26,7 @@ func bothStages(t testing.TB, regex string) (hand, engine *splitStage) {
 		t.Fatalf("%q has no hand-coded matcher", regex)
 	}
 	engine = &splitStage{tab: bmpClasses(), re: regexp2.MustCompile(regex), behavior: behaviorIsolated}
+	engine.match = nil
 	return hand, engine
 }
 
