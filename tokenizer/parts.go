@@ -121,8 +121,11 @@ func fromParts(p Parts) (*Tokenizer, error) {
 	var added []AddedToken
 	unique := true
 	for id, s := range p.Tokens {
-		if len(s) == 0 || len(s) > maxTokenLen {
-			return nil, fmt.Errorf("token %d: length %d", id, len(s))
+		if len(s) > maxTokenLen {
+			return nil, fmt.Errorf("token %d: longer than %d bytes", id, maxTokenLen)
+		}
+		if s == "" {
+			continue // an id without a token
 		}
 		if _, dup := vocab[s]; !dup {
 			vocab[s] = int32(id) // the first of duplicate strings wins, as in llama.cpp

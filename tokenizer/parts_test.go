@@ -171,3 +171,29 @@ func TestFromPartsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzFromParts: any GGUF-style parts give a tokenizer or an error, never a
+// panic; a tokenizer that builds encodes and decodes anything.
+func FuzzFromParts(f *testing.F) {
+	f.Add("a\x00b\x00ab\x00<s>", "a b", "\x01\x01\x01\x03", 0, "ab<s>ab 12")
+	f.Add("Ġ\x00t\x00Ġt\x00中", "Ġ t", "", 3, " t中")
+	pres := PreTokenizers()
+	f.Fuzz(func(t *testing.T, tokens, merges, types string, pre int, text string) {
+		p := Parts{Tokens: strings.Split(tokens, "\x00"), BOS: -1, EOS: -1}
+		if merges != "" {
+			p.Merges = strings.Split(merges, "\n")
+		}
+		if types != "" {
+			for i := range len(p.Tokens) {
+				p.Types = append(p.Types, TokenType(types[i%len(types)]))
+			}
+		}
+		p.Pre = pres[((pre%len(pres))+len(pres))%len(pres)]
+		tk, err := FromParts(p)
+		if err != nil {
+			return
+		}
+		ids := tk.Encode(text)
+		tk.Decode(ids)
+	})
+}
