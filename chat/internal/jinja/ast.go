@@ -33,6 +33,9 @@ type (
 		params   []string
 		defaults []expr // aligned to the end of params
 		body     []node
+		// whether the body reads varargs / kwargs, which lets callers pass
+		// extra positional / keyword arguments
+		usesVarargs, usesKwargs bool
 	}
 	filterBlockNode struct {
 		filters []*filterExpr

@@ -102,6 +102,20 @@ func (s *state) getattr(obj Value, name string) (Value, error) {
 		if v, ok := x.attr(name); ok {
 			return v, nil
 		}
+	case bool, int64, float64:
+		switch name {
+		case "real":
+			if b, ok := x.(bool); ok {
+				i, _, _, _ := number(b)
+				return i, nil
+			}
+			return x, nil
+		case "imag":
+			if _, ok := x.(float64); ok {
+				return 0.0, nil
+			}
+			return int64(0), nil
+		}
 	}
 	return noAttr(obj, name), nil
 }

@@ -412,6 +412,9 @@ func (s *state) makeMacro(n *macroNode, sc *scope) *Func {
 		}
 		var varargs []Value
 		if len(args) > len(n.params) {
+			if !n.usesVarargs {
+				return nil, fmt.Errorf("TypeError: macro '%s' takes not more than %d argument(s)", n.name, len(n.params))
+			}
 			varargs = append(varargs, args[len(n.params):]...)
 		}
 		extra := NewDict()
@@ -428,6 +431,9 @@ func (s *state) makeMacro(n *macroNode, sc *scope) *Func {
 				}
 			}
 			if !found {
+				if !n.usesKwargs {
+					return nil, fmt.Errorf("TypeError: macro '%s' takes no keyword argument '%s'", n.name, kw.name)
+				}
 				extra.SetString(kw.name, kw.val)
 			}
 		}

@@ -40,8 +40,8 @@ func init() {
 		"items":       filterItems,
 		"join":        filterJoin,
 		"list":        filterList,
-		"lower":       strFilter(strings.ToLower),
-		"upper":       strFilter(strings.ToUpper),
+		"lower":       strFilter(pyLower),
+		"upper":       strFilter(pyUpper),
 		"title":       strFilter(jinjaTitle),
 		"map":         filterMap,
 		"max":         minMax(false),
@@ -222,7 +222,7 @@ func filterDefault(_ *state, v Value, args []Value, kwargs []kwarg) (Value, erro
 // ignoreCase lowers strings for case-insensitive sorting and grouping.
 func ignoreCase(v Value) Value {
 	if s, ok := v.(string); ok {
-		return strings.ToLower(s)
+		return pyLower(s)
 	}
 	return v
 }
@@ -355,6 +355,9 @@ func filterFloat(_ *state, v Value, args []Value, kwargs []kwarg) (Value, error)
 	if err != nil {
 		return nil, err
 	}
+	if u, ok := v.(Undefined); ok {
+		return nil, u.fail()
+	}
 	if f, ok := pyFloat(v); ok {
 		return f, nil
 	}
@@ -365,6 +368,9 @@ func filterInt(_ *state, v Value, args []Value, kwargs []kwarg) (Value, error) {
 	a, err := bindArgs("int", []string{"default", "base"}, 0, args, kwargs)
 	if err != nil {
 		return nil, err
+	}
+	if u, ok := v.(Undefined); ok {
+		return nil, u.fail()
 	}
 	def := or(a[0], int64(0))
 	base, err := intArg("int", or(a[1], int64(10)))
@@ -468,7 +474,9 @@ func filterItems(_ *state, v Value, _ []Value, _ []kwarg) (Value, error) {
 // ("a.b.0"), with an optional default for undefined results.
 func (s *state) attrGetter(attr Value, def Value, lower bool) func(Value) (Value, error) {
 	var parts []Value
-	if str, ok := attr.(string); ok {
+	if attr == nil || attr == absent {
+		// no attribute: the item itself
+	} else if str, ok := attr.(string); ok {
 		for _, p := range strings.Split(str, ".") {
 			if n, err := strconv.ParseInt(p, 10, 64); err == nil && p != "" && strings.Trim(p, "0123456789") == "" {
 				parts = append(parts, n)
@@ -751,15 +759,27 @@ func filterSort(s *state, v Value, args []Value, kwargs []kwarg) (Value, error) 
 	if err != nil {
 		return nil, err
 	}
+	// jinja2's make_multi_attrgetter: the key is a list with one entry
+	// per comma-separated attribute, so equal keys (even undefined ones)
+	// compare by == and never reach <.
 	lower := !truthy(or(a[1], false))
-	key := func(it Value) (Value, error) {
-		if lower {
-			return ignoreCase(it), nil
+	var getters []func(Value) (Value, error)
+	if attr, ok := a[2].(string); ok {
+		for _, part := range strings.Split(attr, ",") {
+			getters = append(getters, s.attrGetter(part, nil, lower))
 		}
-		return it, nil
+	} else {
+		getters = append(getters, s.attrGetter(or(a[2], nil), nil, lower))
 	}
-	if a[2] != absent && a[2] != nil {
-		key = s.attrGetter(a[2], nil, lower)
+	key := func(it Value) (Value, error) {
+		k := make([]Value, len(getters))
+		for i, g := range getters {
+			var err error
+			if k[i], err = g(it); err != nil {
+				return nil, err
+			}
+		}
+		return NewList(k), nil
 	}
 	out, err := sortValues(items, key, truthy(or(a[0], false)))
 	return NewList(out), err

@@ -19,6 +19,9 @@ var globals = map[string]Value{
 	"joiner":          &Func{Name: "joiner", Fn: builtinJoiner, kind: "type"},
 	"raise_exception": &Func{Name: "raise_exception", Fn: builtinRaise},
 	"strftime_now":    &Func{Name: "strftime_now", Fn: builtinStrftimeNow},
+	"lipsum": &Func{Name: "generate_lorem_ipsum", Fn: func(*state, []Value, []kwarg) (Value, error) {
+		return nil, fmt.Errorf("lipsum() is not supported: its output is random")
+	}},
 }
 
 func builtinNamespace(_ *state, args []Value, kwargs []kwarg) (Value, error) {

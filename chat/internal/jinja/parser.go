@@ -30,6 +30,9 @@ func parse(src string) ([]node, map[string]bool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkNames(body); err != nil {
+		return nil, nil, err
+	}
 	return body, p.names, nil
 }
 
@@ -415,6 +418,15 @@ func (p *parser) parseMacro() (node, error) {
 		return nil, err
 	}
 	n := &macroNode{name: name}
+	outer := p.names
+	p.names = map[string]bool{}
+	defer func() {
+		n.usesVarargs, n.usesKwargs = p.names["varargs"], p.names["kwargs"]
+		for k := range p.names {
+			outer[k] = true
+		}
+		p.names = outer
+	}()
 	if err := p.expectOp("("); err != nil {
 		return nil, err
 	}
@@ -1051,9 +1063,6 @@ func (p *parser) parseFilterCall(obj expr) (*filterExpr, error) {
 			return nil, err
 		}
 	}
-	if _, ok := filters[name]; !ok {
-		return nil, &SyntaxError{Line: line, Msg: fmt.Sprintf("no filter named '%s'", name)}
-	}
 	return f, nil
 }
 
@@ -1085,9 +1094,6 @@ func (p *parser) parseTest(obj expr) (expr, error) {
 			return nil, err
 		}
 		t.args = []expr{arg}
-	}
-	if _, ok := tests[name]; !ok {
-		return nil, &SyntaxError{Line: line, Msg: fmt.Sprintf("no test named '%s'", name)}
 	}
 	if negated {
 		return &notExpr{x: t}, nil

@@ -5,7 +5,45 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
+
+// pyUpper and pyLower are str.upper() and str.lower(): full Unicode case
+// mappings (ß → SS, final sigma), which x/text implements and Go's
+// strings.ToUpper (simple mappings) does not.
+func pyUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
+
+func pyLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Lower(language.Und).String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// pyIsLower and pyIsUpper are str.islower() and str.isupper().
+func pyIsLower(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLower) >= 0 && strings.IndexFunc(s, func(r rune) bool { return unicode.IsUpper(r) || unicode.IsTitle(r) }) < 0
+}
+
+func pyIsUpper(s string) bool {
+	return strings.IndexFunc(s, unicode.IsUpper) >= 0 && strings.IndexFunc(s, func(r rune) bool { return unicode.IsLower(r) || unicode.IsTitle(r) }) < 0
+}
 
 // Python str methods, with Python's semantics (code-point indices,
 // Python's whitespace set, maxsplit counting splits).
@@ -185,7 +223,7 @@ func pyCapitalize(s string) string {
 	if n == 0 {
 		return s
 	}
-	return string(unicode.ToTitle(r)) + strings.ToLower(s[n:])
+	return string(unicode.ToTitle(r)) + pyLower(s[n:])
 }
 
 // pyCenter is str.center(width).
@@ -289,9 +327,9 @@ func strMethod(s string, name string) *Func {
 			return false, nil
 		})
 	case "upper":
-		return simple(func() Value { return strings.ToUpper(s) })
-	case "lower", "casefold":
-		return simple(func() Value { return strings.ToLower(s) })
+		return simple(func() Value { return pyUpper(s) })
+	case "lower":
+		return simple(func() Value { return pyLower(s) })
 	case "title":
 		return simple(func() Value { return pyTitle(s) })
 	case "capitalize":
@@ -316,13 +354,9 @@ func strMethod(s string, name string) *Func {
 	case "isspace":
 		return simple(func() Value { return allRunes(s, isSpace) })
 	case "islower":
-		return simple(func() Value {
-			return strings.IndexFunc(s, unicode.IsLower) >= 0 && strings.IndexFunc(s, func(r rune) bool { return unicode.IsUpper(r) || unicode.IsTitle(r) }) < 0
-		})
+		return simple(func() Value { return pyIsLower(s) })
 	case "isupper":
-		return simple(func() Value {
-			return strings.IndexFunc(s, unicode.IsUpper) >= 0 && strings.IndexFunc(s, func(r rune) bool { return unicode.IsLower(r) || unicode.IsTitle(r) }) < 0
-		})
+		return simple(func() Value { return pyIsUpper(s) })
 	case "replace":
 		return with([]string{"old", "new", "count"}, 2, func(a []Value) (Value, error) {
 			old, err := strArg(name, a[0])

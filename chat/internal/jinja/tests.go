@@ -2,7 +2,6 @@ package jinja
 
 import (
 	"fmt"
-	"strings"
 	"unicode"
 )
 
@@ -71,14 +70,8 @@ func init() {
 			return false
 		}),
 		"escaped": noArgs("escaped", func(Value) bool { return false }),
-		"lower": noArgs("lower", func(v Value) bool {
-			s, ok := v.(string)
-			return ok && strings.ToLower(s) == s
-		}),
-		"upper": noArgs("upper", func(v Value) bool {
-			s, ok := v.(string)
-			return ok && strings.ToUpper(s) == s
-		}),
+		"lower":   noArgs("lower", func(v Value) bool { return pyIsLower(toString(v)) }),
+		"upper":   noArgs("upper", func(v Value) bool { return pyIsUpper(toString(v)) }),
 		"odd": func(_ *state, v Value, args []Value, kwargs []kwarg) (bool, error) {
 			i, ok := isInt(v)
 			if !ok {
