@@ -9,7 +9,8 @@
 // without it (a real model) only the behaviour is.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,6 +64,18 @@ function watch(page, allow = []) {
     if (m.type() === 'error' && !allow.some((re) => re.test(m.text()))) pageErrors.push(`console: ${m.text()}`);
   });
   page.setDefaultTimeout(T);
+}
+
+// axe-core's WCAG 2.1 A/AA rules, run in the page (page.evaluate is not
+// subject to the page's Content-Security-Policy).
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+async function checkA11y(page, where) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility problems (${where})`);
 }
 
 // Helpers over the page.
@@ -155,6 +168,11 @@ try {
       const bad = a.locator('a', { hasText: 'a bad link' });
       assert.ok(!/javascript:/i.test((await bad.getAttribute('href')) || ''), 'javascript: link removed');
       assert.match(await a.locator('.msg-meta').textContent(), /\(\d+ reasoning\) · \d+ cache hit · [\d.]+ tok\/s/);
+      await checkA11y(page, 'desktop, answer with code and math');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await checkA11y(page, 'desktop, dark theme');
+      await shot(page, '02-desktop-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       const copy = a.locator('.copy-code');
       await copy.click();
       await page.waitForFunction((el) => el.textContent === 'Copied', await copy.elementHandle());
@@ -324,6 +342,7 @@ try {
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
     await page.locator('#conversation-list li').first().waitFor();
     await shot(page, '05-phone-drawer');
+    await checkA11y(page, 'phone, drawer open');
     await page.keyboard.press('Escape');
     await page.locator('#sidebar').waitFor({ state: 'hidden' });
     assert.equal(await page.evaluate(() => document.activeElement.id), 'open-sidebar');
@@ -345,6 +364,7 @@ try {
       await dialog.getByLabel('API key').fill('sk-wrong');
       await dialog.getByRole('button', { name: 'Save key' }).click();
       await dialog.getByText('not accepted').waitFor();
+      await checkA11y(kp, 'API key dialog');
       await dialog.getByLabel('API key').fill(opt.key);
       await dialog.getByRole('button', { name: 'Save key' }).click();
       await ready(kp);

@@ -38,10 +38,10 @@ const (
 type FakeBackend struct {
 	// APIKey, when set, is required as "Authorization: Bearer APIKey".
 	APIKey string
-	// Delay is the pause between streamed chunks (default 12 ms).
+	// Delay is the pause between streamed chunks (default 8 ms).
 	Delay time.Duration
 	// ThinkPause is the pause between the last reasoning chunk and the first
-	// answer chunk (default 400 ms), so a test can see the finished reasoning
+	// answer chunk (default 300 ms), so a test can see the finished reasoning
 	// before the answer starts.
 	ThinkPause time.Duration
 
@@ -145,14 +145,14 @@ func (f *FakeBackend) chat(w http.ResponseWriter, r *http.Request) {
 		created: time.Now().Unix(), usageAtEnd: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 	delay := f.Delay
 	if delay <= 0 {
-		delay = 12 * time.Millisecond
+		delay = 8 * time.Millisecond
 	}
 	s.begin()
 	s.comment("keep-alive")
 
 	thinkPause := f.ThinkPause
 	if thinkPause <= 0 {
-		thinkPause = 400 * time.Millisecond
+		thinkPause = 300 * time.Millisecond
 	}
 	wait := func(d time.Duration) bool {
 		select {
