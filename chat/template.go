@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,7 +177,7 @@ func (t *Template) RenderJSON(ctx context.Context, in RawInput) (string, error) 
 }
 
 func decodeTools(raw json.RawMessage) (jinja.Value, error) {
-	if len(raw) == 0 {
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
 	v, err := jinja.FromJSON(raw)

@@ -357,3 +357,10 @@ func writeJSONString(b *strings.Builder, s string, ensureASCII bool) {
 	}
 	b.WriteByte('"')
 }
+
+// DumpJSON is Python's json.dumps(v, ensure_ascii=False): ", " and ": "
+// separators, key order kept, non-ASCII written as is.
+func DumpJSON(v Value) (string, error) {
+	s := &state{opts: Options{MaxOutput: 64 << 20, MaxSteps: 1}}
+	return s.dumpsJSON(v, jsonOpts{itemSep: ", ", keySep: ": "})
+}
