@@ -91,10 +91,17 @@ type kernels struct {
 	decodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
 	gemm     func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
 
+	// Products with 8-bit activations (Q8Activations): nil entries fall
+	// back to the float32 kernels.
+	quantizeQ8 func(dst *x86.Q8Row, x []float32)
+	matVecQ8   [numDTypes]func(y []float32, w []byte, rowBytes int, x *x86.Q8Row)
+
 	// directMax is the largest activation count for which products run
 	// matVec once per activation row instead of decoding weight tiles for
 	// gemm.
 	directMax int
+	// directMaxQ8 is directMax for products with 8-bit activations.
+	directMaxQ8 int
 }
 
 // hasMatVec reports whether the set has a fused product for dt.
@@ -151,6 +158,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 	if f.Gemm != nil {
 		k.gemm = f.Gemm
 	}
+	k.quantizeQ8 = f.QuantizeQ8
 	for i, dt := range x86Formats {
 		if f.MatVec[i] != nil {
 			k.matVec[dt] = f.MatVec[i]
@@ -158,8 +166,11 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 		if f.Decode[i] != nil {
 			k.decode[dt] = f.Decode[i]
 		}
+		if k.quantizeQ8 != nil {
+			k.matVecQ8[dt] = f.MatVecQ8[i]
+		}
 	}
-	k.directMax = 2
+	k.directMax, k.directMaxQ8 = 2, 4
 	return &k
 }
 

@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"fmt"
+
+	"github.com/seekd/seekd/tensor/internal/x86"
 )
 
 // Tiling of the batched products: weight rows are widened to float32 in
@@ -56,8 +58,16 @@ func (p *Pool) MatMulMulti(ys [][]float32, ws []*Matrix, x []float32, n int) {
 type unit struct {
 	prod   int
 	lo, hi int
-	direct bool
+	kind   unitKind
 }
+
+type unitKind uint8
+
+const (
+	tiled    unitKind = iota // decode weight tiles, multiply in float32
+	direct                   // fused mat-vec per activation row
+	directQ8                 // fused mat-vec with 8-bit activations
+)
 
 // MatMulBatch runs independent products (several experts, or matrices
 // with the same input) in one parallel dispatch. Products must not write
@@ -73,6 +83,13 @@ func (p *Pool) MatMulBatch(ps []Product) {
 		}
 		total += productCost(pr)
 	}
+	// The pool's scratch is used under its lock; without it (no pool, or a
+	// product inside a loop of the same pool) the products run serially.
+	locked := p != nil && p.mu.TryLock()
+	if locked {
+		defer p.mu.Unlock()
+	}
+	q8 := p.quantizeInputs(k, ps, locked)
 	// About eight units per thread, but none much smaller than 32 KiB of
 	// weights: a unit then costs far more than its claim.
 	per := max(total/float64(8*p.Threads()), 32<<10)
@@ -87,24 +104,117 @@ func (p *Pool) MatMulBatch(ps []Product) {
 			clear(pr.Y[:pr.N*w.Rows])
 			continue
 		}
-		direct := pr.N <= k.directMax && k.hasMatVec(w.DType)
+		kind := tiled
+		switch {
+		case q8[i] != nil:
+			kind = directQ8
+		case pr.N <= k.directMax && k.hasMatVec(w.DType):
+			kind = direct
+		}
 		rows := int(per / (productCost(pr) / float64(w.Rows)))
 		rows = min(max(tileRows, (rows+tileRows-1)/tileRows*tileRows), w.Rows)
 		for lo := 0; lo < w.Rows; lo += rows {
-			units = append(units, unit{prod: i, lo: lo, hi: min(lo+rows, w.Rows), direct: direct})
+			units = append(units, unit{prod: i, lo: lo, hi: min(lo+rows, w.Rows), kind: kind})
 		}
 	}
-	p.run(len(units), 1, func(part, lo, hi int) {
+	exec := func(part, lo, hi int) {
 		sc := p.scratchFor(part)
 		for _, u := range units[lo:hi] {
 			pr := &ps[u.prod]
-			if u.direct {
+			switch u.kind {
+			case directQ8:
+				matVecQ8Rows(k, pr, q8[u.prod], u.lo, u.hi)
+			case direct:
 				matVecRows(k, pr, u.lo, u.hi)
-			} else {
+			default:
 				tiledRows(k, sc, pr, u.lo, u.hi)
 			}
 		}
-	})
+	}
+	if locked {
+		p.dispatch(len(units), 1, exec)
+	} else {
+		exec(-1, 0, len(units))
+	}
+}
+
+// quantizeInputs quantizes, once per distinct input, the activations of
+// the products that run with 8-bit activations; it returns their rows per
+// product (nil for the others). The rows live in the pool when locked.
+func (p *Pool) quantizeInputs(k *kernels, ps []Product, locked bool) [][]x86.Q8Row {
+	if p == nil || p.act != Q8Activations || k.quantizeQ8 == nil {
+		return make([][]x86.Q8Row, len(ps))
+	}
+	out := make([][]x86.Q8Row, len(ps))
+	need := 0
+	for i := range ps {
+		pr := &ps[i]
+		if pr.N > 0 && pr.N <= k.directMaxQ8 && k.matVecQ8[pr.W.DType] != nil && pr.W.Cols > 0 {
+			need += pr.N
+		}
+	}
+	if need == 0 {
+		return out
+	}
+	var pool []x86.Q8Row
+	if locked {
+		if len(p.q8) < need {
+			p.q8 = append(p.q8, make([]x86.Q8Row, need-len(p.q8))...)
+		}
+		pool = p.q8
+	} else {
+		pool = make([]x86.Q8Row, need)
+	}
+	next := 0
+	for i := range ps {
+		pr := &ps[i]
+		if pr.N == 0 || pr.N > k.directMaxQ8 || k.matVecQ8[pr.W.DType] == nil || pr.W.Cols == 0 {
+			continue
+		}
+		x := pr.X[:pr.N*pr.W.Cols]
+		for j := range ps[:i] { // products with the same input share its rows
+			if out[j] != nil && len(out[j]) == pr.N && ps[j].W.Cols == pr.W.Cols && &ps[j].X[0] == &x[0] {
+				out[i] = out[j]
+				break
+			}
+		}
+		if out[i] != nil {
+			continue
+		}
+		rows := pool[next : next+pr.N]
+		next += pr.N
+		for r := range rows {
+			sizeQ8(&rows[r], pr.W.Cols)
+			k.quantizeQ8(&rows[r], x[r*pr.W.Cols:(r+1)*pr.W.Cols])
+		}
+		out[i] = rows
+	}
+	return out
+}
+
+// sizeQ8 gives q room for k values.
+func sizeQ8(q *x86.Q8Row, k int) {
+	if cap(q.Q) < k {
+		q.Q = make([]int8, k)
+		q.D = make([]float32, k/32)
+		q.S = make([]float32, k/32)
+		q.Sum16 = make([]int16, k/16)
+	}
+	q.Q, q.D, q.S, q.Sum16 = q.Q[:k], q.D[:k/32], q.S[:k/32], q.Sum16[:k/16]
+}
+
+// matVecQ8Rows is matVecRows with quantized activations.
+func matVecQ8Rows(k *kernels, pr *Product, xs []x86.Q8Row, lo, hi int) {
+	w := pr.W
+	rb := w.rowBytes
+	f := k.matVecQ8[w.DType]
+	for r0 := lo; r0 < hi; r0 += directRows {
+		r1 := min(hi, r0+directRows)
+		data := w.Data[r0*rb : r1*rb]
+		for i := range xs {
+			f(pr.Y[i*w.Rows+r0:i*w.Rows+r1], data, rb, &xs[i])
+		}
+	}
 }
 
 // productCost estimates a product's work in weight bytes read (decoding

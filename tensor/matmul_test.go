@@ -205,3 +205,57 @@ func TestMatrixRowAllTypes(t *testing.T) {
 		}
 	}
 }
+
+// q8Bound returns, per output, how far 8-bit activations can move a
+// product: each activation moves by at most half its block's step
+// (max|x|/127 over the 32 values of its block), times the weight.
+func q8Bound(t *testing.T, m *Matrix, x []float32, n int) []float64 {
+	out := make([]float64, n*m.Rows)
+	for r := 0; r < m.Rows; r++ {
+		row := refRow(t, m, r)
+		for i := 0; i < n; i++ {
+			xi := x[i*m.Cols : (i+1)*m.Cols]
+			var s float64
+			for b := 0; b < m.Cols; b += 32 {
+				var amax, wsum float64
+				for c := b; c < b+32; c++ {
+					amax = math.Max(amax, math.Abs(float64(xi[c])))
+					wsum += math.Abs(float64(row[c]))
+				}
+				s += 0.51 * amax / 127 * wsum
+			}
+			out[i*m.Rows+r] = s
+		}
+	}
+	return out
+}
+
+func TestMatMulQ8Activations(t *testing.T) {
+	forEachSet(t, func(t *testing.T, k *kernels) {
+		pool := NewPool(2, WithKernels(k.set), WithActivations(Q8Activations))
+		defer pool.Close()
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, dt := range weightTypes {
+			for _, sh := range testShapes(dt) {
+				rows, cols := sh[0], sh[1]
+				if cols%32 != 0 {
+					continue
+				}
+				m := randomMatrix(t, rng, dt, rows, cols)
+				for _, n := range testNs {
+					x := randomVec(rng, n*cols)
+					want, mag := refMatMul(t, m, x, n)
+					bound := q8Bound(t, m, x, n)
+					y := make([]float32, n*rows)
+					pool.MatMul(y, m, x, n)
+					for i := range want {
+						tol := bound[i] + 2*float64(cols/4+16)*0x1p-24*mag[i]
+						if math.Abs(float64(y[i])-want[i]) > tol {
+							t.Fatalf("%v %dx%d n=%d: y[%d] = %g, want %g ± %g", dt, rows, cols, n, i, y[i], want[i], tol)
+						}
+					}
+				}
+			}
+		}
+	})
+}

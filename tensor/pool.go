@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seekd/seekd/tensor/internal/x86"
 )
 
 // DefaultSpin is how long an idle worker keeps polling for the next loop
@@ -29,7 +31,8 @@ type Pool struct {
 	cur     atomic.Pointer[job]
 	closed  atomic.Bool
 	workers []*worker
-	scratch []*scratch // per participant: 0 is the calling goroutine
+	scratch []*scratch  // per participant: 0 is the calling goroutine
+	q8      []x86.Q8Row // quantized activations of one MatMulBatch
 }
 
 // worker is one parked-or-spinning goroutine of a Pool.
@@ -165,7 +168,6 @@ func (p *Pool) run(n, grain int, fn func(part, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	grain = max(grain, 1)
 	if p == nil || !p.mu.TryLock() {
 		// No pool, or a loop inside a loop: run serially without scratch
 		// that another participant may be using.
@@ -173,6 +175,12 @@ func (p *Pool) run(n, grain int, fn func(part, lo, hi int)) {
 		return
 	}
 	defer p.mu.Unlock()
+	p.dispatch(n, grain, fn)
+}
+
+// dispatch runs a loop on the pool; p.mu is held.
+func (p *Pool) dispatch(n, grain int, fn func(part, lo, hi int)) {
+	grain = max(grain, 1)
 	if p.threads <= 1 || n <= grain || p.closed.Load() {
 		fn(0, 0, n)
 		return

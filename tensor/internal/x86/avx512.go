@@ -24,6 +24,7 @@ func AVX512() *Funcs {
 		MatVecF8:   mvF8_512,
 		DecodeF8:   decF8_512,
 		Gemm:       gemm512,
+		QuantizeQ8: quantQ8_512,
 	}
 	f.MatVec[F32], f.Decode[F32] = mvF32_512, decF32_512
 	f.MatVec[F16], f.Decode[F16] = mvF16_512, decF16_512
@@ -33,6 +34,10 @@ func AVX512() *Funcs {
 	f.MatVec[Q5_0], f.Decode[Q5_0] = mvQ5_0_512, decQ5_0_512
 	f.MatVec[Q4K], f.Decode[Q4K] = mvQ4K_512, decQ4K_512
 	f.MatVec[Q6K], f.Decode[Q6K] = mvQ6K_512, decQ6K_512
+	f.MatVecQ8[Q8_0] = mvQ8_0q8
+	f.MatVecQ8[Q4_0] = mvQ4_0q8
+	f.MatVecQ8[Q4K] = mvQ4Kq8
+	f.MatVecQ8[Q6K] = mvQ6Kq8
 	return f
 }
 

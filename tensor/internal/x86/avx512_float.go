@@ -35,138 +35,166 @@ func fp8x16(p unsafe.Pointer) f32x16 {
 	return b.ShiftAllLeft(20).And(bci16(-0x78100000)).AsFloat32x16() // mask 0x87f00000
 }
 
-func mvF32_512(y []float32, w []byte, rowBytes int, x []float32) {
+// Leaf loops: n steps of 16 columns over four rows rb bytes apart (or
+// one row), accumulators in and out in registers. Keeping the hot loops in
+// small functions keeps the compiler from spilling the callers' state
+// inside them.
+
+//go:noinline
+func f32Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	for ; n > 0; n-- {
+		xv := ld16(px)
+		a0 = ld16(p).MulAdd(xv, a0)
+		a1 = ld16(unsafe.Add(p, rb)).MulAdd(xv, a1)
+		a2 = ld16(unsafe.Add(p, 2*rb)).MulAdd(xv, a2)
+		a3 = ld16(unsafe.Add(p, 3*rb)).MulAdd(xv, a3)
+		p, px = unsafe.Add(p, 64), unsafe.Add(px, 64)
+	}
+	return a0, a1, a2, a3
+}
+
+//go:noinline
+func f32Run1(p, px unsafe.Pointer, n int) f32x16 {
+	var a0, a1 f32x16
+	for ; n >= 2; n -= 2 {
+		a0 = ld16(p).MulAdd(ld16(px), a0)
+		a1 = ld16(unsafe.Add(p, 64)).MulAdd(ld16(unsafe.Add(px, 64)), a1)
+		p, px = unsafe.Add(p, 128), unsafe.Add(px, 128)
+	}
+	if n > 0 {
+		a0 = ld16(p).MulAdd(ld16(px), a0)
+	}
+	return a0.Add(a1)
+}
+
+//go:noinline
+func bf16Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	for ; n > 0; n-- {
+		xv := ld16(px)
+		a0 = bf16x16(p).MulAdd(xv, a0)
+		a1 = bf16x16(unsafe.Add(p, rb)).MulAdd(xv, a1)
+		a2 = bf16x16(unsafe.Add(p, 2*rb)).MulAdd(xv, a2)
+		a3 = bf16x16(unsafe.Add(p, 3*rb)).MulAdd(xv, a3)
+		p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
+	}
+	return a0, a1, a2, a3
+}
+
+//go:noinline
+func bf16Run1(p, px unsafe.Pointer, n int) f32x16 {
+	var a0, a1 f32x16
+	for ; n >= 2; n -= 2 {
+		a0 = bf16x16(p).MulAdd(ld16(px), a0)
+		a1 = bf16x16(unsafe.Add(p, 32)).MulAdd(ld16(unsafe.Add(px, 64)), a1)
+		p, px = unsafe.Add(p, 64), unsafe.Add(px, 128)
+	}
+	if n > 0 {
+		a0 = bf16x16(p).MulAdd(ld16(px), a0)
+	}
+	return a0.Add(a1)
+}
+
+//go:noinline
+func f16Run2(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1 f32x16) (f32x16, f32x16) {
+	for ; n > 0; n-- {
+		xv := ld16(px)
+		a0 = f16x16(p).MulAdd(xv, a0)
+		a1 = f16x16(unsafe.Add(p, rb)).MulAdd(xv, a1)
+		p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
+	}
+	return a0, a1
+}
+
+//go:noinline
+func fp8Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, f f32x16, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	m := bci16(-0x78100000) // 0x87f00000: sign, exponent and mantissa
+	for ; n > 0; n-- {
+		xv := ld16(px)
+		a0 = fp8Bits(p, m).Mul(f).MulAdd(xv, a0)
+		a1 = fp8Bits(unsafe.Add(p, rb), m).Mul(f).MulAdd(xv, a1)
+		a2 = fp8Bits(unsafe.Add(p, 2*rb), m).Mul(f).MulAdd(xv, a2)
+		a3 = fp8Bits(unsafe.Add(p, 3*rb), m).Mul(f).MulAdd(xv, a3)
+		p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+	}
+	return a0, a1, a2, a3
+}
+
+//go:noinline
+func fp8Run1(p, px unsafe.Pointer, n int, f, a0 f32x16) f32x16 {
+	m := bci16(-0x78100000)
+	for ; n > 0; n-- {
+		a0 = fp8Bits(p, m).Mul(f).MulAdd(ld16(px), a0)
+		p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+	}
+	return a0
+}
+
+// fp8Bits is fp8x16 with the mask in a register.
+func fp8Bits(p unsafe.Pointer, m archsimd.Int32x16) f32x16 {
+	return archsimd.LoadInt8x16((*[16]int8)(p)).ExtendToInt32().ShiftAllLeft(20).And(m).AsFloat32x16()
+}
+
+// floatRows runs a 4-row and a 1-row leaf loop over the rows of a float
+// format, adding the columns past the last whole vector with at.
+func floatRows(y []float32, w []byte, rowBytes int, x []float32, esize int,
+	run4 func(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16),
+	run1 func(p, px unsafe.Pointer, n int) f32x16,
+	at func(b []byte, i int) float32) {
 	cols := len(x)
-	checkMat(len(y), len(w), rowBytes, 4*cols)
-	c16 := cols &^ 15
-	rb := uintptr(rowBytes)
+	checkMat(len(y), len(w), rowBytes, esize*cols)
+	n16, c16 := cols/16, cols&^15
+	px := unsafe.Pointer(unsafe.SliceData(x))
 	r := 0
 	for ; r+4 <= len(y); r += 4 {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
 		var a0, a1, a2, a3 f32x16
-		for c := 0; c < c16; c += 16 {
-			xv := ld16(px)
-			a0 = ld16(p).MulAdd(xv, a0)
-			a1 = ld16(unsafe.Add(p, rb)).MulAdd(xv, a1)
-			a2 = ld16(unsafe.Add(p, 2*rb)).MulAdd(xv, a2)
-			a3 = ld16(unsafe.Add(p, 3*rb)).MulAdd(xv, a3)
-			p, px = unsafe.Add(p, 64), unsafe.Add(px, 64)
-		}
+		a0, a1, a2, a3 = run4(unsafe.Pointer(&w[r*rowBytes]), uintptr(rowBytes), px, n16, a0, a1, a2, a3)
 		s := [4]float32{hsum16(a0), hsum16(a1), hsum16(a2), hsum16(a3)}
 		for j := range s {
 			row := w[(r+j)*rowBytes:]
 			for c := c16; c < cols; c++ {
-				s[j] += f32At(row, c) * x[c]
+				s[j] += at(row, c) * x[c]
 			}
 		}
 		y[r], y[r+1], y[r+2], y[r+3] = s[0], s[1], s[2], s[3]
 	}
 	for ; r < len(y); r++ {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
-		var a0, a1 f32x16
-		c := 0
-		for ; c+32 <= c16; c += 32 {
-			a0 = ld16(p).MulAdd(ld16(px), a0)
-			a1 = ld16(unsafe.Add(p, 64)).MulAdd(ld16(unsafe.Add(px, 64)), a1)
-			p, px = unsafe.Add(p, 128), unsafe.Add(px, 128)
-		}
-		if c < c16 {
-			a0 = ld16(p).MulAdd(ld16(px), a0)
-		}
-		s := hsum16(a0.Add(a1))
+		s := hsum16(run1(unsafe.Pointer(&w[r*rowBytes]), px, n16))
 		row := w[r*rowBytes:]
 		for c := c16; c < cols; c++ {
-			s += f32At(row, c) * x[c]
+			s += at(row, c) * x[c]
 		}
 		y[r] = s
 	}
 }
 
+func mvF32_512(y []float32, w []byte, rowBytes int, x []float32) {
+	floatRows(y, w, rowBytes, x, 4, f32Run4, f32Run1, f32At)
+}
+
 func mvBF16_512(y []float32, w []byte, rowBytes int, x []float32) {
-	cols := len(x)
-	checkMat(len(y), len(w), rowBytes, 2*cols)
-	c16 := cols &^ 15
-	rb := uintptr(rowBytes)
-	r := 0
-	for ; r+4 <= len(y); r += 4 {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
-		var a0, a1, a2, a3 f32x16
-		for c := 0; c < c16; c += 16 {
-			xv := ld16(px)
-			a0 = bf16x16(p).MulAdd(xv, a0)
-			a1 = bf16x16(unsafe.Add(p, rb)).MulAdd(xv, a1)
-			a2 = bf16x16(unsafe.Add(p, 2*rb)).MulAdd(xv, a2)
-			a3 = bf16x16(unsafe.Add(p, 3*rb)).MulAdd(xv, a3)
-			p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
-		}
-		s := [4]float32{hsum16(a0), hsum16(a1), hsum16(a2), hsum16(a3)}
-		for j := range s {
-			row := w[(r+j)*rowBytes:]
-			for c := c16; c < cols; c++ {
-				s[j] += bf16At(row, c) * x[c]
-			}
-		}
-		y[r], y[r+1], y[r+2], y[r+3] = s[0], s[1], s[2], s[3]
-	}
-	for ; r < len(y); r++ {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
-		var a0 f32x16
-		for c := 0; c < c16; c += 16 {
-			a0 = bf16x16(p).MulAdd(ld16(px), a0)
-			p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
-		}
-		s := hsum16(a0)
-		row := w[r*rowBytes:]
-		for c := c16; c < cols; c++ {
-			s += bf16At(row, c) * x[c]
-		}
-		y[r] = s
-	}
+	floatRows(y, w, rowBytes, x, 2, bf16Run4, bf16Run1, bf16At)
 }
 
 func mvF16_512(y []float32, w []byte, rowBytes int, x []float32) {
 	cols := len(x)
 	checkMat(len(y), len(w), rowBytes, 2*cols)
-	c16 := cols &^ 15
-	rb := uintptr(rowBytes)
-	r := 0
-	for ; r+2 <= len(y); r += 2 {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
+	n16, c16 := cols/16, cols&^15
+	px := unsafe.Pointer(unsafe.SliceData(x))
+	for r := 0; r < len(y); r += 2 {
 		var a0, a1 f32x16
-		for c := 0; c < c16; c += 16 {
-			xv := ld16(px)
-			a0 = f16x16(p).MulAdd(xv, a0)
-			a1 = f16x16(unsafe.Add(p, rb)).MulAdd(xv, a1)
-			p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
+		rb := uintptr(rowBytes)
+		if r+1 == len(y) {
+			rb = 0 // the last row twice
 		}
+		a0, a1 = f16Run2(unsafe.Pointer(&w[r*rowBytes]), rb, px, n16, a0, a1)
 		s := [2]float32{hsum16(a0), hsum16(a1)}
-		for j := range s {
+		for j := 0; j < 2 && r+j < len(y); j++ {
 			row := w[(r+j)*rowBytes:]
 			for c := c16; c < cols; c++ {
 				s[j] += f16At(row, c) * x[c]
 			}
+			y[r+j] = s[j]
 		}
-		y[r], y[r+1] = s[0], s[1]
-	}
-	for ; r < len(y); r++ {
-		p := unsafe.Pointer(&w[r*rowBytes])
-		px := unsafe.Pointer(unsafe.SliceData(x))
-		var a0 f32x16
-		for c := 0; c < c16; c += 16 {
-			a0 = f16x16(p).MulAdd(ld16(px), a0)
-			p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
-		}
-		s := hsum16(a0)
-		row := w[r*rowBytes:]
-		for c := c16; c < cols; c++ {
-			s += f16At(row, c) * x[c]
-		}
-		y[r] = s
 	}
 }
 
@@ -185,7 +213,7 @@ func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32
 	checkMat(len(y), len(w), rowBytes, cols)
 	nblk := (cols + 127) / 128
 	scales = scales[:nblk]
-	rb := uintptr(rowBytes)
+	px := unsafe.Pointer(unsafe.SliceData(x))
 	r := 0
 	for ; r+4 <= len(y); r += 4 {
 		var a0, a1, a2, a3 f32x16
@@ -194,31 +222,16 @@ func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32
 		for b := 0; b < nblk; b++ {
 			c0, c1 := b*128, min(b*128+128, cols)
 			f, ok := fp8Factor(scales[b])
-			if !ok {
-				for j := range t {
-					row := w[(r+j)*rowBytes:]
-					for c := c0; c < c1; c++ {
-						t[j] += fp8At(row, c) * scales[b] * x[c]
-					}
-				}
-				continue
-			}
-			vf := bc16(f)
-			p := unsafe.Add(base, c0)
-			px := unsafe.Pointer(&x[c0])
 			c := c0
-			for ; c+16 <= c1; c += 16 {
-				xv := ld16(px)
-				a0 = fp8x16(p).Mul(vf).MulAdd(xv, a0)
-				a1 = fp8x16(unsafe.Add(p, rb)).Mul(vf).MulAdd(xv, a1)
-				a2 = fp8x16(unsafe.Add(p, 2*rb)).Mul(vf).MulAdd(xv, a2)
-				a3 = fp8x16(unsafe.Add(p, 3*rb)).Mul(vf).MulAdd(xv, a3)
-				p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+			if ok {
+				n := (c1 - c0) / 16
+				a0, a1, a2, a3 = fp8Run4(unsafe.Add(base, c0), uintptr(rowBytes), unsafe.Add(px, 4*c0), n, bc16(f), a0, a1, a2, a3)
+				c += 16 * n
 			}
 			for j := range t {
 				row := w[(r+j)*rowBytes:]
 				for cc := c; cc < c1; cc++ {
-					t[j] += fp8Raw(row[cc]) * f * x[cc]
+					t[j] += fp8At(row, cc) * scales[b] * x[cc]
 				}
 			}
 		}
@@ -231,22 +244,14 @@ func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32
 		for b := 0; b < nblk; b++ {
 			c0, c1 := b*128, min(b*128+128, cols)
 			f, ok := fp8Factor(scales[b])
-			if !ok {
-				for c := c0; c < c1; c++ {
-					t += fp8At(row, c) * scales[b] * x[c]
-				}
-				continue
-			}
-			vf := bc16(f)
-			p := unsafe.Pointer(&row[c0])
-			px := unsafe.Pointer(&x[c0])
 			c := c0
-			for ; c+16 <= c1; c += 16 {
-				a0 = fp8x16(p).Mul(vf).MulAdd(ld16(px), a0)
-				p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+			if ok {
+				n := (c1 - c0) / 16
+				a0 = fp8Run1(unsafe.Pointer(&row[c0]), unsafe.Add(px, 4*c0), n, bc16(f), a0)
+				c += 16 * n
 			}
 			for ; c < c1; c++ {
-				t += fp8Raw(row[c]) * f * x[c]
+				t += fp8At(row, c) * scales[b] * x[c]
 			}
 		}
 		y[r] = hsum16(a0) + t

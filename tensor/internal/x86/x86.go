@@ -49,6 +49,12 @@ type Funcs struct {
 	Decode [NumFormats]func(dst []float32, row []byte, k0 int)
 	// DecodeF8 is Decode for an F8_E4M3 row with its scale row.
 	DecodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
+	// QuantizeQ8 quantizes x (len a multiple of 32) into dst, whose slices
+	// have the lengths Q8Row documents.
+	QuantizeQ8 func(dst *Q8Row, x []float32)
+	// MatVecQ8[T] is MatVec with activations quantized by QuantizeQ8 (nil
+	// for the formats without an integer kernel).
+	MatVecQ8 [NumFormats]func(y []float32, w []byte, rowBytes int, x *Q8Row)
 	// Gemm adds Σ_c w[r*ws+c]·x[i*xs+c] over c < k to y[i*ys+r] for r <
 	// rows and i < n.
 	Gemm func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
@@ -69,3 +75,15 @@ const (
 	Q6K
 	NumFormats
 )
+
+// Q8Row is one activation row quantized to 8 bits per value in blocks of
+// 32, as llama.cpp's Q8_0 (with a float32 scale): Q[i] = round(X[i]/D[b])
+// for i in block b, D[b] = max|X| over the block / 127. S[b] is D[b]·Σ Q
+// over block b and Sum16[g] the integer sum of Q over the 16 values of
+// group g (the offsets of Q4_0, Q4_K and Q6_K need them).
+type Q8Row struct {
+	Q     []int8    // len K
+	D     []float32 // len K/32
+	S     []float32 // len K/32
+	Sum16 []int16   // len K/16
+}

@@ -1,0 +1,104 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmarks of the products at the shapes of the models seekd runs
+// (qwen2-1.5B's MLP 1536x8960 and 8960x1536, DeepSeek-V2-Lite's experts
+// 1408x2048 and 2048x1408, V3's 7168-row projections), for one activation
+// row (decode) and batches of 8 and 64 (several sequences, prefill), on
+// every kernel set. MB/s is weight bytes read per second: the weights
+// rotate through enough copies (≥ 128 MiB) that they come from memory,
+// as in a real forward pass, not from cache.
+//
+//	GOEXPERIMENT=simd go test -run NONE -bench 'MatMul/Q4_0' ./tensor
+
+var benchShapes = [][2]int{{1536, 8960}, {8960, 1536}, {1408, 2048}, {2048, 1408}, {7168, 2048}}
+
+func BenchmarkMatMul(b *testing.B) {
+	for _, dt := range weightTypes {
+		b.Run(dt.String(), func(b *testing.B) {
+			for _, sh := range benchShapes {
+				b.Run(fmt.Sprintf("%dx%d", sh[0], sh[1]), func(b *testing.B) {
+					benchMatMul(b, dt, sh[0], sh[1])
+				})
+			}
+		})
+	}
+}
+
+func benchMatMul(b *testing.B, dt DType, rows, cols int) {
+	rng := rand.New(rand.NewPCG(1, uint64(dt)))
+	m := randomMatrix(b, rng, dt, rows, cols)
+	size := len(m.Data)
+	ws := []*Matrix{m}
+	for total := size; total < 128<<20; total += size {
+		c := *m
+		c.Data = append([]byte(nil), m.Data...)
+		ws = append(ws, &c)
+	}
+	for _, n := range []int{1, 8, 64} {
+		x := randomVec(rng, n*cols)
+		y := make([]float32, n*rows)
+		for _, k := range builtKernels {
+			b.Run(fmt.Sprintf("n=%d/%v", n, k.set), func(b *testing.B) {
+				pool := NewPool(0, WithKernels(k.set))
+				defer pool.Close()
+				b.SetBytes(int64(size))
+				i := 0
+				for b.Loop() {
+					pool.MatMul(y, ws[i%len(ws)], x, n)
+					i++
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMatMulMulti is a decode step's fused gate and up projections.
+func BenchmarkMatMulMulti(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gate, up := randomMatrix(b, rng, Q4_0, 8960, 1536), randomMatrix(b, rng, Q4_0, 8960, 1536)
+	x := randomVec(rng, 1536)
+	ys := [][]float32{make([]float32, 8960), make([]float32, 8960)}
+	for _, k := range builtKernels {
+		b.Run(k.set.String(), func(b *testing.B) {
+			pool := NewPool(0, WithKernels(k.set))
+			defer pool.Close()
+			b.SetBytes(int64(len(gate.Data) + len(up.Data)))
+			for b.Loop() {
+				pool.MatMulMulti(ys, []*Matrix{gate, up}, x, 1)
+			}
+		})
+	}
+}
+
+func BenchmarkOps(b *testing.B) {
+	const n = 8192
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, y, w := randomVec(rng, n), randomVec(rng, n), randomVec(rng, n)
+	dst := make([]float32, n)
+	for _, k := range builtKernels {
+		ops := []struct {
+			name string
+			f    func()
+		}{
+			{"Dot", func() { k.dot(x, y) }},
+			{"Axpy", func() { k.axpy(dst, 0.5, x) }},
+			{"RMSNorm", func() { k.rmsNorm(dst, x, w, 1e-6) }},
+			{"Softmax", func() { copy(dst, x); k.softmax(dst) }},
+			{"SiLUMul", func() { k.siluMul(dst, x, y) }},
+		}
+		for _, op := range ops {
+			b.Run(op.name+"/"+k.set.String(), func(b *testing.B) {
+				b.SetBytes(4 * n)
+				for b.Loop() {
+					op.f()
+				}
+			})
+		}
+	}
+}
