@@ -14,7 +14,7 @@ const noMerge = ^uint64(0)
 // Word cache bounds: words up to maxCachedWord bytes are cached, in a table
 // of cacheSlots entries (a power of two).
 const (
-	maxCachedWord = 48
+	maxCachedWord = 128
 	cacheSlots    = 1 << 16
 	// heapThreshold is the word length from which merging uses a heap.
 	heapThreshold = 128
