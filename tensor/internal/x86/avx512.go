@@ -41,5 +41,38 @@ func AVX512() *Funcs {
 	return f
 }
 
-// AVX2 returns nil until the AVX2 kernels exist.
-func AVX2() *Funcs { return nil }
+// AVX2 returns the AVX2 kernels (with FMA), or nil when the CPU lacks
+// them. Block formats other than Q8_0 and Q4_0 with 8-bit activations are
+// multiplied through their decoders and the float32 tile product.
+func AVX2() *Funcs {
+	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
+		return nil
+	}
+	f := &Funcs{
+		Name:       "avx2",
+		Dot:        dot2,
+		Axpy:       axpy2,
+		Add:        add2,
+		Scale:      scale2,
+		SumSquares: sumSquares2,
+		MulScaled:  mulScaled2,
+		Max:        max2,
+		ExpSum:     expSum2,
+		SiLUMul:    siluMul2,
+		MatVecF8:   mvF8_2,
+		DecodeF8:   decF8_2,
+		Gemm:       gemm2,
+		QuantizeQ8: quantQ8_2,
+	}
+	f.MatVec[F32], f.Decode[F32] = mvF32_2, decF32_2
+	f.MatVec[F16], f.Decode[F16] = mvF16_2, decF16_2
+	f.MatVec[BF16], f.Decode[BF16] = mvBF16_2, decBF16_2
+	f.Decode[Q8_0] = decQ8_0_2
+	f.Decode[Q4_0] = decQ4_0_2
+	f.Decode[Q5_0] = decQ5_0_2
+	f.Decode[Q4K] = decQ4K_2
+	f.Decode[Q6K] = decQ6K_2
+	f.MatVecQ8[Q8_0] = mvQ8_0q8
+	f.MatVecQ8[Q4_0] = mvQ4_0q8
+	return f
+}
