@@ -3,6 +3,7 @@ package weights
 import (
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,4 +220,39 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("fp8 without scale: %v", err)
 	}
 	c.Close()
+}
+
+func TestWriteFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "model.safetensors")
+	data := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	err := WriteFile(p, []OutTensor{
+		{Name: "b", DType: "F8_E4M3", Shape: []int{2, 4}, Write: func(w io.Writer) error { _, err := w.Write(data); return err }},
+		{Name: "a", DType: "F32", Shape: []int{1}, Write: func(w io.Writer) error { _, err := w.Write([]byte{0, 0, 128, 63}); return err }},
+	}, map[string]string{"format": "pt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, _ := c.Tensor("a")
+	if v, _ := a.Floats(); v[0] != 1 {
+		t.Fatalf("a = %v", v)
+	}
+	b, _ := c.Tensor("b")
+	if string(b.Data) != string(data) {
+		t.Fatalf("b = %v", b.Data)
+	}
+	// A writer that writes the wrong amount fails and leaves nothing behind.
+	bad := filepath.Join(dir, "bad.safetensors")
+	err = WriteFile(bad, []OutTensor{{Name: "x", DType: "F32", Shape: []int{2}, Write: func(w io.Writer) error { _, err := w.Write([]byte{1}); return err }}}, nil)
+	if err == nil {
+		t.Fatal("short tensor written")
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Fatal("half-written file left behind")
+	}
 }
