@@ -161,7 +161,7 @@ func TestConcurrentPulls(t *testing.T) {
 	srv, c := newHub(t)
 	data := randomBytes(t, 2<<20)
 	srv.AddRepo("test/two", []hubtest.File{{Name: "model.safetensors", Data: data, LFS: true}}, hubtest.RepoOptions{})
-	srv.SetFault("test/two", "model.safetensors", &hubtest.Fault{HoldAt: 1 << 20})
+	srv.SetFault("test/two", "model.safetensors", &hubtest.Fault{HoldAt: 1<<20 + 1000})
 
 	started := make(chan struct{})
 	var once sync.Once
@@ -176,7 +176,11 @@ func TestConcurrentPulls(t *testing.T) {
 	optsB.Progress = &evB
 	errs := make(chan error, 2)
 	go func() { _, err := c.Pull(testCtx(t), "test/two", optsA); errs <- err }()
-	<-started
+	select {
+	case <-started:
+	case err := <-errs:
+		t.Fatalf("pull A ended before the hold: %v", err)
+	}
 	go func() { _, err := c.Pull(testCtx(t), "test/two", optsB); errs <- err }()
 	waitFor(t, func() bool { return evB.count(hub.EventWaiting) > 0 })
 	srv.SetFault("test/two", "model.safetensors", nil)

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -8,6 +9,21 @@ import (
 
 	"github.com/gobwas/glob"
 )
+
+// ErrSelection is wrapped by the errors of a pull whose file selection is
+// wrong: a bad pattern, nothing matching, no such quantization, or a GGUF
+// repo holding several quantizations and no choice among them.
+var ErrSelection = errors.New("file selection")
+
+// selectionError is an error of the user's selection; errors.Is(err, ErrSelection).
+type selectionError struct{ msg string }
+
+func (e *selectionError) Error() string        { return e.msg }
+func (e *selectionError) Is(target error) bool { return target == ErrSelection }
+
+func selectionErrorf(format string, args ...any) error {
+	return &selectionError{fmt.Sprintf(format, args...)}
+}
 
 // otherWeightFormats are skipped by default when a repo has safetensors
 // weights: the same weights in formats seekd does not load.
@@ -24,7 +40,7 @@ func compileGlobs(patterns []string) ([]glob.Glob, error) {
 		}
 		g, err := glob.Compile(p)
 		if err != nil {
-			return nil, fmt.Errorf("hub: bad pattern %q: %w", p, err)
+			return nil, selectionErrorf("hub: bad pattern %q: %v", p, err)
 		}
 		out = append(out, g)
 	}
@@ -68,14 +84,14 @@ func selectFiles(repo string, sibs []Sibling, quant string, include, exclude []s
 	}
 	quants := ggufQuants(names)
 	if quant == "" && len(inc) == 0 && len(quants) > 1 {
-		return nil, fmt.Errorf("hub: %s holds %d GGUF quantizations (%s): choose one, e.g. %s:%s, or pass --include",
+		return nil, selectionErrorf("hub: %s holds %d GGUF quantizations (%s): choose one, e.g. %s:%s, or pass --include",
 			repo, len(quants), strings.Join(quants, ", "), repo, quants[0])
 	}
 	if quant != "" && !slices.ContainsFunc(quants, func(q string) bool { return strings.EqualFold(q, quant) }) {
 		if len(quants) == 0 {
-			return nil, fmt.Errorf("hub: %s has no GGUF files, so no quantization %q", repo, quant)
+			return nil, selectionErrorf("hub: %s has no GGUF files, so no quantization %q", repo, quant)
 		}
-		return nil, fmt.Errorf("hub: %s has no %s GGUF file; it has %s", repo, quant, strings.Join(quants, ", "))
+		return nil, selectionErrorf("hub: %s has no %s GGUF file; it has %s", repo, quant, strings.Join(quants, ", "))
 	}
 	var out []Sibling
 	for _, s := range sibs {
@@ -91,7 +107,7 @@ func selectFiles(repo string, sibs []Sibling, quant string, include, exclude []s
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("hub: no file of %s matches %s; it has: %s", repo, describeFilter(quant, include, exclude), sample(names, 12))
+		return nil, selectionErrorf("hub: no file of %s matches %s; it has: %s", repo, describeFilter(quant, include, exclude), sample(names, 12))
 	}
 	return out, nil
 }

@@ -61,8 +61,16 @@ type RepoOptions struct {
 type repo struct {
 	name   string
 	commit string
-	files  []*File
+	files  []*file
 	opts   RepoOptions
+}
+
+// file is a File with its digests computed once.
+type file struct {
+	File
+	sha256  string // of the contents
+	gitSHA1 string // git blob id of the contents
+	pointer []byte // the LFS pointer, for LFS files
 }
 
 // Server is a fake Hub. Its URL is the endpoint to use as HF_ENDPOINT.
@@ -117,12 +125,15 @@ func (s *Server) AddRepo(name string, files []File, opts RepoOptions) string {
 	h := sha1.New()
 	h.Write([]byte(name))
 	for _, f := range files {
-		f := f
-		r.files = append(r.files, &f)
+		ff := &file{File: f, sha256: SHA256(f.Data), gitSHA1: GitSHA1(f.Data)}
+		if f.LFS {
+			ff.pointer = lfsPointer(ff.sha256, len(f.Data))
+		}
+		r.files = append(r.files, ff)
 		h.Write([]byte(f.Name))
-		h.Write(sha256Bytes(f.Data))
+		h.Write([]byte(ff.sha256))
 	}
-	slices.SortFunc(r.files, func(a, b *File) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(r.files, func(a, b *file) int { return strings.Compare(a.Name, b.Name) })
 	r.commit = hex.EncodeToString(h.Sum(nil))
 	s.mu.Lock()
 	s.repos[name] = r
@@ -244,7 +255,10 @@ func (s *Server) Commit(repoName string) string {
 }
 
 // SHA256 returns the hex SHA-256 of data.
-func SHA256(data []byte) string { return hex.EncodeToString(sha256Bytes(data)) }
+func SHA256(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
 
 // GitSHA1 returns the git blob id of data.
 func GitSHA1(data []byte) string {
@@ -254,14 +268,9 @@ func GitSHA1(data []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func sha256Bytes(b []byte) []byte {
-	h := sha256.Sum256(b)
-	return h[:]
-}
-
 // lfsPointer is the git-lfs pointer file stored in git for an LFS file.
-func lfsPointer(f *File) []byte {
-	return []byte(fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", SHA256(f.Data), len(f.Data)))
+func lfsPointer(sha string, size int) []byte {
+	return []byte(fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", sha, size))
 }
 
 // holdTimeout bounds how long a held response waits, so a broken test cannot hang.

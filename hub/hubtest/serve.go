@@ -98,11 +98,10 @@ func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request, rest string) 
 		sb := sib{Name: f.Name}
 		if blobs {
 			if f.LFS {
-				ptr := lfsPointer(f)
-				sb.BlobID, sb.Size = GitSHA1(ptr), len(f.Data)
-				sb.LFS = &lfs{SHA256: SHA256(f.Data), Size: len(f.Data), PointerSize: len(ptr)}
+				sb.BlobID, sb.Size = GitSHA1(f.pointer), len(f.Data)
+				sb.LFS = &lfs{SHA256: f.sha256, Size: len(f.Data), PointerSize: len(f.pointer)}
 			} else {
-				sb.BlobID, sb.Size = GitSHA1(f.Data), len(f.Data)
+				sb.BlobID, sb.Size = f.gitSHA1, len(f.Data)
 			}
 		}
 		sibs = append(sibs, sb)
@@ -140,7 +139,7 @@ func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, rest strin
 		return
 	}
 	name, _ := url.PathUnescape(parts[4])
-	var f *File
+	var f *file
 	for _, ff := range rp.files {
 		if ff.Name == name {
 			f = ff
@@ -152,16 +151,15 @@ func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, rest strin
 		return
 	}
 	if f.LFS {
-		ptr := lfsPointer(f)
-		w.Header().Set("ETag", `"`+GitSHA1(ptr)+`"`)
-		w.Header().Set("X-Linked-Etag", `"`+SHA256(f.Data)+`"`)
+		w.Header().Set("ETag", `"`+GitSHA1(f.pointer)+`"`)
+		w.Header().Set("X-Linked-Etag", `"`+f.sha256+`"`)
 		w.Header().Set("X-Linked-Size", strconv.Itoa(len(f.Data)))
-		loc := fmt.Sprintf("%s/cdn/%s?repo=%s&file=%s&X-Amz-Signature=fake", s.URL, SHA256(f.Data), url.QueryEscape(rp.name), url.QueryEscape(f.Name))
+		loc := fmt.Sprintf("%s/cdn/%s?repo=%s&file=%s&X-Amz-Signature=fake", s.URL, f.sha256, url.QueryEscape(rp.name), url.QueryEscape(f.Name))
 		w.Header().Set("Location", loc)
 		w.WriteHeader(http.StatusFound)
 		return
 	}
-	w.Header().Set("ETag", `"`+GitSHA1(f.Data)+`"`)
+	w.Header().Set("ETag", `"`+f.gitSHA1+`"`)
 	s.serveBytes(w, r, rp.name, f)
 }
 
@@ -179,7 +177,7 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request, sha string) {
 		return
 	}
 	for _, f := range rp.files {
-		if f.Name == q.Get("file") && SHA256(f.Data) == sha {
+		if f.Name == q.Get("file") && f.sha256 == sha {
 			w.Header().Set("ETag", `"`+sha+`"`)
 			w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename*=UTF-8''%s; filename=\"%s\";", url.PathEscape(f.Name), f.Name))
 			s.serveBytes(w, r, rp.name, f)
@@ -190,7 +188,7 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request, sha string) {
 }
 
 // serveBytes serves a file with single-range support and the file's fault.
-func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName string, f *File) {
+func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName string, f *file) {
 	size := int64(len(f.Data))
 	start, end := int64(0), size-1
 	status := http.StatusOK
