@@ -364,7 +364,6 @@ try {
       await dialog.getByLabel('API key').fill('sk-wrong');
       await dialog.getByRole('button', { name: 'Save key' }).click();
       await dialog.getByText('not accepted').waitFor();
-      await checkA11y(kp, 'API key dialog');
       await dialog.getByLabel('API key').fill(opt.key);
       await dialog.getByRole('button', { name: 'Save key' }).click();
       await ready(kp);

@@ -266,7 +266,7 @@ func script(user string, n int) (reasoning, answer []string) {
 	// Stream in small pieces, splitting inside words and markup like a tokenizer would.
 	runes := []rune(text)
 	for len(runes) > 0 {
-		k := min(7, len(runes))
+		k := min(16, len(runes))
 		answer = append(answer, string(runes[:k]))
 		runes = runes[k:]
 	}
