@@ -48,7 +48,7 @@ file_of() { # model key -> path (generated if missing)
     *) echo "unknown model $key" >&2; exit 2 ;;
   esac
   path="$MODELS_DIR/$preset-$type.gguf"
-  [ -f "$path" ] || /usr/bin/python3 "$WORK/mkgguf.py" --preset "$preset" --type "$type" --out "$path" >&2
+  [ -f "$path" ] || /usr/bin/python3 "$WORK/mkgguf.py" --preset "$preset" --type "$type" --tokenizer-dir testdata/tokenizers/deepseek_v3 --out "$path" >&2
   echo "$path"
 }
 
