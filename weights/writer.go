@@ -92,6 +92,10 @@ func WriteFile(path string, tensors []OutTensor, metadata map[string]string) err
 		tmp.Close()
 		return fmt.Errorf("weights: %w", err)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("weights: %w", err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("weights: %w", err)
 	}
