@@ -108,3 +108,22 @@ func TestDigest(t *testing.T) {
 		t.Fatalf("digests %q %q %q", a, b, c)
 	}
 }
+
+func TestInspect(t *testing.T) {
+	info, err := Inspect("../testdata/deepseek/tiny-v3-fp8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Format != "safetensors" || info.MTPLayers != 1 || !strings.HasPrefix(info.Quantization, "FP8") {
+		t.Fatalf("info %+v", info)
+	}
+	if info.ActiveParams <= 0 || info.ActiveParams >= info.Params {
+		t.Fatalf("params %d active %d", info.Params, info.ActiveParams)
+	}
+	c := info.Config
+	// 8 experts, top 3: 5 unused experts per MoE layer.
+	perExpert := int64(3 * c.Hidden * c.MoEIntermediate)
+	if want := info.Params - 2*5*perExpert - int64(c.Vocab-1)*int64(c.Hidden); info.ActiveParams != want {
+		t.Fatalf("active %d, want %d", info.ActiveParams, want)
+	}
+}
