@@ -253,3 +253,39 @@ func TestToolUseVariant(t *testing.T) {
 		t.Error("accepted a template set without a default")
 	}
 }
+
+// TestConcurrentRender renders one template from several goroutines (run
+// with -race to check that rendering shares no mutable state).
+func TestConcurrentRender(t *testing.T) {
+	lines := loadRenderings(t)
+	cache := map[string]*Template{}
+	type job struct {
+		tmpl *Template
+		in   RawInput
+		want *string
+	}
+	var jobs []job
+	for _, r := range lines {
+		tmpl, in := fixtureInput(t, r, cache)
+		jobs = append(jobs, job{tmpl, in, r.Rendered})
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := range jobs {
+				j := jobs[(i+g*61)%len(jobs)]
+				got, err := j.tmpl.RenderJSON(context.Background(), j.in)
+				if j.want != nil && (err != nil || got != *j.want) {
+					errs <- fmt.Errorf("concurrent render differs: %q, %v", got, err)
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -250,18 +250,37 @@ func toString(v Value) string {
 		return ""
 	}
 	var b strings.Builder
-	writeRepr(&b, v, false)
+	writeRepr(&b, v, false, nil)
 	return b.String()
 }
 
 // repr is Python's repr(v).
 func repr(v Value) string {
 	var b strings.Builder
-	writeRepr(&b, v, true)
+	writeRepr(&b, v, true, nil)
 	return b.String()
 }
 
-func writeRepr(b *strings.Builder, v Value, quote bool) {
+// writeRepr writes str(v) (quote false) or repr(v). Containers being
+// printed are in seen, so that a namespace holding itself prints as
+// Python's recursion guard does ("{...}") instead of looping.
+func writeRepr(b *strings.Builder, v Value, quote bool, seen map[any]bool) {
+	switch x := v.(type) {
+	case *List, *Dict:
+		if seen[x] {
+			if l, ok := x.(*List); ok && !l.Tuple {
+				b.WriteString("[...]")
+			} else {
+				b.WriteString("{...}")
+			}
+			return
+		}
+		if seen == nil {
+			seen = map[any]bool{}
+		}
+		seen[x] = true
+		defer delete(seen, x)
+	}
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("None")
@@ -291,7 +310,7 @@ func writeRepr(b *strings.Builder, v Value, quote bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, it, true)
+			writeRepr(b, it, true, seen)
 		}
 		if x.Tuple && len(x.Items) == 1 {
 			b.WriteByte(',')
@@ -303,14 +322,14 @@ func writeRepr(b *strings.Builder, v Value, quote bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, k, true)
+			writeRepr(b, k, true, seen)
 			b.WriteString(": ")
-			writeRepr(b, x.vals[i], true)
+			writeRepr(b, x.vals[i], true, seen)
 		}
 		b.WriteByte('}')
 	case *Namespace:
 		b.WriteString("<Namespace ")
-		writeRepr(b, x.attrs, true)
+		writeRepr(b, x.attrs, true, seen)
 		b.WriteByte('>')
 	case *Func:
 		if x.kind == "Macro" {
