@@ -181,13 +181,13 @@ func (c *Client) PullRef(ctx context.Context, ref ModelRef, opts PullOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	em := &emitter{p: opts.Progress, repo: ref.Repo, commit: info.SHA}
-	em.emit(Event{Kind: EventResolved, Files: len(plan.Files), Total: plan.TotalBytes, Completed: plan.CachedBytes})
 	if opts.Confirm != nil && plan.DownloadBytes() > 0 {
 		if err := opts.Confirm(ctx, plan); err != nil {
 			return nil, err
 		}
 	}
+	em := &emitter{p: opts.Progress, repo: ref.Repo, commit: info.SHA}
+	em.emit(Event{Kind: EventResolved, Files: len(plan.Files), Total: plan.TotalBytes, Completed: plan.CachedBytes})
 
 	run := &pullRun{c: c, opts: opts, plan: plan, em: em}
 	if err := run.do(ctx); err != nil {

@@ -337,7 +337,32 @@ func (c *Client) transferParallel(ctx context.Context, src *source, a *appender,
 	cancel(err)
 	wg.Wait()
 	if err != nil {
-		// Bytes received into chunks that were not written are lost.
+		// Keep what already arrived: chunks in memory that continue the
+		// file are written (an interrupted pull resumes after them); the
+		// others are lost.
+		var perm permanentError
+		if !errors.As(err, &perm) {
+		drain:
+			for {
+				select {
+				case r := <-results:
+					if r.err == nil {
+						pending[r.idx] = r.buf
+					}
+				default:
+					break drain
+				}
+			}
+			for w := int((a.n - start) / t.chunkSize); ; w++ {
+				buf, ok := pending[w]
+				if !ok || a.n != start+int64(w)*t.chunkSize {
+					break
+				}
+				if _, werr := a.Write(buf); werr != nil {
+					break
+				}
+			}
+		}
 		received.Store(a.n)
 	}
 	return err

@@ -3,6 +3,7 @@ package progressbar
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/seekd/seekd/hub"
@@ -13,29 +14,41 @@ import (
 // Bars draws a bar per file being downloaded and one for the whole pull,
 // each with bytes, percentage, speed and ETA, redrawn in place on a terminal.
 type Bars struct {
-	p       *mpb.Progress
-	w       io.Writer
-	t       tally
-	total   *mpb.Bar
-	files   map[string]*fileBar
-	lastAll time.Time
+	p     *mpb.Progress
+	t     tally
+	total *bar
+	files map[string]*bar
+
+	mu sync.Mutex // guards the meters, read by mpb's render goroutine
 }
 
-type fileBar struct {
-	bar  *mpb.Bar
-	last time.Time
+// bar is one progress bar and the meter of its speed.
+type bar struct {
+	b     *mpb.Bar
+	speed meter
+	total int64
+	done  int64
 }
 
 // NewBars returns a Bars renderer drawing on w (a terminal).
 func NewBars(w io.Writer) *Bars {
 	return &Bars{
 		p:     mpb.New(mpb.WithOutput(w), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
-		w:     w,
-		files: map[string]*fileBar{},
+		files: map[string]*bar{},
 	}
 }
 
-func (b *Bars) newBar(name string, total int64, priority int, remove bool) *mpb.Bar {
+func (b *Bars) newBar(name string, total int64, priority int, remove bool) *bar {
+	br := &bar{speed: meter{window: 10 * time.Second}, total: total}
+	speed := func(decor.Statistics) string {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		s, eta := speedETA(br.speed.rate(), br.total-br.done)
+		if s == "" {
+			return ""
+		}
+		return fmt.Sprintf("%10s  ETA %s", s, eta)
+	}
 	opts := []mpb.BarOption{
 		mpb.BarPriority(priority),
 		mpb.PrependDecorators(
@@ -44,14 +57,23 @@ func (b *Bars) newBar(name string, total int64, priority int, remove bool) *mpb.
 		),
 		mpb.AppendDecorators(
 			decor.Percentage(decor.WC{W: 5}),
-			decor.OnComplete(decor.EwmaSpeed(decor.SizeB1000(0), "% .1f", 30, decor.WC{W: 13}), ""),
-			decor.OnComplete(decor.EwmaETA(decor.ET_STYLE_MMSS, 30, decor.WC{W: 7}), " done"),
+			decor.OnComplete(decor.Any(speed, decor.WC{W: 24}), "  done"),
 		),
 	}
 	if remove {
 		opts = append(opts, mpb.BarRemoveOnComplete())
 	}
-	return b.p.AddBar(total, opts...)
+	br.b = b.p.AddBar(max(total, 1), opts...)
+	return br
+}
+
+// set moves a bar to done bytes; fetched is what its meter measures.
+func (b *Bars) set(br *bar, done, fetched int64, now time.Time) {
+	b.mu.Lock()
+	br.done = done
+	br.speed.add(now, fetched)
+	b.mu.Unlock()
+	br.b.SetCurrent(done)
 }
 
 // Update implements hub.Progress.
@@ -64,36 +86,35 @@ func (b *Bars) Update(e hub.Event) {
 		if len(commit) > 12 {
 			commit = commit[:12]
 		}
-		fmt.Fprintf(b.p, "pulling %s@%s: %d files, %s\n", e.Repo, commit, e.Files, Bytes(e.Total))
-		b.total = b.newBar("total", max(e.Total, 1), 1<<30, false)
-		b.total.SetCurrent(e.Completed)
+		fmt.Fprintf(b.p, "pulling %s@%s: %s, %s\n", e.Repo, commit, plural(e.Files, "file"), Bytes(e.Total))
+		b.total = b.newBar("total", e.Total, 1<<30, false)
+		b.set(b.total, e.Completed, 0, now)
 		if e.Total == 0 {
-			b.total.SetCurrent(1)
+			b.total.b.SetCurrent(1)
 		}
-		b.lastAll = now
 	case hub.EventFileStart:
 		fb := b.files[e.File]
-		if fb == nil || fb.bar.Completed() {
-			fb = &fileBar{bar: b.newBar(e.File, max(e.Total, 1), len(b.files), true)}
+		if fb == nil || fb.b.Completed() {
+			fb = b.newBar(e.File, e.Total, len(b.files), true)
 			b.files[e.File] = fb
 		}
-		fb.bar.SetCurrent(e.Completed)
-		fb.last = now
+		b.mu.Lock()
+		fb.speed.samples = nil
+		b.mu.Unlock()
+		b.set(fb, e.Completed, e.Completed, now)
 	case hub.EventFileProgress, hub.EventFileVerify:
 		if fb := b.files[e.File]; fb != nil {
-			fb.bar.EwmaSetCurrent(e.Completed, now.Sub(fb.last))
-			fb.last = now
+			b.set(fb, e.Completed, e.Completed, now)
 		}
 		if b.total != nil {
-			b.total.EwmaSetCurrent(b.t.done(), now.Sub(b.lastAll))
-			b.lastAll = now
+			b.set(b.total, b.t.done(), b.t.fetched, now)
 		}
 	case hub.EventFileDone:
 		if fb := b.files[e.File]; fb != nil && !e.Cached {
-			fb.bar.SetCurrent(max(e.Total, 1))
+			b.set(fb, max(e.Total, 1), e.Total, now)
 		}
 		if b.total != nil {
-			b.total.SetCurrent(b.t.done())
+			b.set(b.total, b.t.done(), b.t.fetched, now)
 		}
 	case hub.EventFileRetry:
 		fmt.Fprintf(b.p, "%s: retrying: %v\n", e.File, e.Err)
@@ -101,7 +122,7 @@ func (b *Bars) Update(e hub.Event) {
 		fmt.Fprintf(b.p, "%s: waiting for another download of it to finish\n", e.File)
 	case hub.EventDone:
 		if b.total != nil {
-			b.total.SetCurrent(max(e.Total, 1))
+			b.total.b.SetCurrent(max(e.Total, 1))
 		}
 	}
 }
@@ -110,12 +131,12 @@ func (b *Bars) Update(e hub.Event) {
 // they are, then the last frame is drawn.
 func (b *Bars) Close() {
 	for _, fb := range b.files {
-		if !fb.bar.Completed() {
-			fb.bar.Abort(true)
+		if !fb.b.Completed() {
+			fb.b.Abort(true)
 		}
 	}
-	if b.total != nil && !b.total.Completed() {
-		b.total.Abort(false)
+	if b.total != nil && !b.total.b.Completed() {
+		b.total.b.Abort(false)
 	}
 	b.p.Wait()
 }
@@ -127,4 +148,12 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return "…" + string(r[len(r)-n+1:])
+}
+
+// plural formats "1 file", "5 files".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -20,17 +20,12 @@ type Lines struct {
 	t        tally
 	start    time.Time
 	lastLine time.Time
-	samples  []sample // recent (time, bytes fetched) for the speed
-}
-
-type sample struct {
-	at time.Time
-	n  int64
+	speed    meter // of the bytes fetched, over the last 30 s
 }
 
 // NewLines returns a Lines renderer printing a progress line every interval.
 func NewLines(w io.Writer, interval time.Duration) *Lines {
-	return &Lines{w: w, interval: interval}
+	return &Lines{w: w, interval: interval, speed: meter{window: 30 * time.Second}}
 }
 
 func (l *Lines) now() time.Time {
@@ -47,12 +42,12 @@ func (l *Lines) Update(e hub.Event) {
 	switch e.Kind {
 	case hub.EventResolved:
 		l.start, l.lastLine = now, now
-		l.samples = []sample{{now, 0}}
+		l.speed.add(now, 0)
 		commit := e.Commit
 		if len(commit) > 12 {
 			commit = commit[:12]
 		}
-		fmt.Fprintf(l.w, "pulling %s@%s: %d files, %s", e.Repo, commit, e.Files, Bytes(e.Total))
+		fmt.Fprintf(l.w, "pulling %s@%s: %s, %s", e.Repo, commit, plural(e.Files, "file"), Bytes(e.Total))
 		if e.Completed > 0 {
 			fmt.Fprintf(l.w, " (%s already here)", Bytes(e.Completed))
 		}
@@ -89,19 +84,13 @@ func (l *Lines) Update(e hub.Event) {
 func (l *Lines) progressLine(now time.Time) {
 	l.lastLine = now
 	done := l.t.done()
-	l.samples = append(l.samples, sample{now, l.t.fetched})
-	// Speed over the last 30 seconds.
-	for len(l.samples) > 2 && now.Sub(l.samples[0].at) > 30*time.Second {
-		l.samples = l.samples[1:]
-	}
+	l.speed.add(now, l.t.fetched)
 	line := fmt.Sprintf("  %s / %s", Bytes(done), Bytes(l.t.total))
 	if l.t.total > 0 {
 		line += fmt.Sprintf(" (%d%%)", done*100/l.t.total)
 	}
-	first := l.samples[0]
-	if dt := now.Sub(first.at).Seconds(); dt > 0 && l.t.fetched > first.n {
-		speed := float64(l.t.fetched-first.n) / dt
-		line += fmt.Sprintf(", %s/s, ETA %s", Bytes(int64(speed)), Duration(time.Duration(float64(l.t.total-done)/speed*float64(time.Second))))
+	if speed, eta := speedETA(l.speed.rate(), l.t.total-done); speed != "" {
+		line += ", " + speed + ", ETA " + eta
 	}
 	fmt.Fprintln(l.w, line)
 }

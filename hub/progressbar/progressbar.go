@@ -99,3 +99,44 @@ func (t *tally) done() int64 {
 	}
 	return min(n, t.total)
 }
+
+// meter estimates a transfer rate from (time, cumulative bytes) samples
+// over a sliding window.
+type meter struct {
+	window  time.Duration
+	samples []sample
+}
+
+type sample struct {
+	at time.Time
+	n  int64
+}
+
+// add records that n bytes in all had arrived at time at.
+func (m *meter) add(at time.Time, n int64) {
+	m.samples = append(m.samples, sample{at, n})
+	for len(m.samples) > 2 && at.Sub(m.samples[1].at) >= m.window {
+		m.samples = m.samples[1:]
+	}
+}
+
+// rate returns bytes per second over the window, 0 if unknown.
+func (m *meter) rate() float64 {
+	if len(m.samples) < 2 {
+		return 0
+	}
+	first, last := m.samples[0], m.samples[len(m.samples)-1]
+	dt := last.at.Sub(first.at).Seconds()
+	if dt <= 0 || last.n <= first.n {
+		return 0
+	}
+	return float64(last.n-first.n) / dt
+}
+
+// speedETA formats "12.3 MB/s" and "ETA 1m05s" for remaining bytes ("" if unknown).
+func speedETA(rate float64, remaining int64) (string, string) {
+	if rate <= 0 {
+		return "", ""
+	}
+	return Bytes(int64(rate)) + "/s", Duration(time.Duration(float64(remaining) / rate * float64(time.Second)))
+}

@@ -42,7 +42,7 @@ func TestLines(t *testing.T) {
   model.safetensors: 3.00 GB, resuming at 1.00 GB
   1.50 GB / 3.00 GB (50%), 16.7 MB/s, ETA 1m30s
   model.safetensors: retrying: connection reset
-  2.00 GB / 3.00 GB (66%), 25.0 MB/s, ETA 40s
+  2.00 GB / 3.00 GB (66%), 20.0 MB/s, ETA 50s
   2.50 GB / 3.00 GB (83%), 33.3 MB/s, ETA 15s
   model.safetensors: done (sha256 verified)
 pulled deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B: 3.00 GB in 1m30s (2.00 GB downloaded, 22.2 MB/s)
