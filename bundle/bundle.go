@@ -196,7 +196,9 @@ func (t *Text) derive() error {
 		}
 		on, err1 := probe(map[string]any{name: true})
 		off, err2 := probe(map[string]any{name: false})
-		if err1 == nil && err2 == nil && parse.PromptOpensReasoning(on) && !parse.PromptOpensReasoning(off) {
+		// The switch changes the prompt, and "off" does not open the
+		// reasoning ("on" may open it, or leave "<think>" to the model).
+		if err1 == nil && err2 == nil && on != off && !parse.PromptOpensReasoning(off) {
 			t.ThinkingVar = name
 			break
 		}

@@ -35,15 +35,17 @@ func openFolderText(dir string) (*Text, error) {
 	if err := readJSON(cfgPath, &cfg); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	src, err := cfg.template()
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %s: chat_template: %w", cfgPath, err)
+	// chat_template.jinja wins over tokenizer_config.json, as in Hugging
+	// Face since transformers 4.43.
+	var src string
+	if b, err := readCapped(filepath.Join(dir, "chat_template.jinja")); err == nil {
+		src = string(b)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	if src == "" {
-		if b, err := readCapped(filepath.Join(dir, "chat_template.jinja")); err == nil {
-			src = string(b)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+		if src, err = cfg.template(); err != nil {
+			return nil, fmt.Errorf("bundle: %s: chat_template: %w", cfgPath, err)
 		}
 	}
 	if cfg.ModelMaxLength > 0 && cfg.ModelMaxLength < 1<<24 {

@@ -147,7 +147,14 @@ func (s *Server) prepareChat(ctx context.Context, g *genRequest) (*prepared, *ap
 		if b.Template.RendersTools() {
 			in.Tools = ci.Tools
 		} else {
-			msgs = withSystemText(msgs, toolPrompt(b.Format, ci.ToolList))
+			block := toolPrompt(b.Format, ci.ToolList)
+			if b.Format == parse.FormatV31 {
+				// The model card's block, as package chat renders it.
+				if v31, err := chat.ToolPrompt(ci.Tools); err == nil {
+					block = v31
+				}
+			}
+			msgs = withSystemText(msgs, block)
 		}
 	}
 	if ci.Format.Type == "json_schema" {
@@ -234,12 +241,13 @@ func renderPrefix(ctx context.Context, t *chat.Template, msgs []chat.Message, in
 	return head + content, nil
 }
 
-// withSystemText appends text to the first system message, or adds a
-// system message in front.
+// withSystemText appends text to the last system message (templates that
+// keep only the last one, like R1's, still see it), or puts a system
+// message holding it first.
 func withSystemText(msgs []chat.Message, text string) []chat.Message {
 	out := slices.Clone(msgs)
-	for i, m := range out {
-		if m.Role == "system" && m.Content != nil {
+	for i := len(out) - 1; i >= 0; i-- {
+		if m := out[i]; m.Role == "system" && m.Content != nil {
 			c := *m.Content + "\n\n" + text
 			out[i].Content = &c
 			return out
