@@ -289,3 +289,28 @@ func TestConcurrentRender(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender renders every reference conversation once per
+// iteration (242 renderings over the six templates).
+func BenchmarkRender(b *testing.B) {
+	t := &testing.T{}
+	lines := loadRenderings(t)
+	cache := map[string]*Template{}
+	type job struct {
+		tmpl *Template
+		in   RawInput
+	}
+	var jobs []job
+	for _, r := range lines {
+		tmpl, in := fixtureInput(t, r, cache)
+		jobs = append(jobs, job{tmpl, in})
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		for _, j := range jobs {
+			_, _ = j.tmpl.RenderJSON(ctx, j.in)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(jobs)), "µs/render")
+}
