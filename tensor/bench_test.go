@@ -102,3 +102,18 @@ func BenchmarkOps(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPoolDispatch measures a parallel loop with almost no work: the
+// cost of handing a loop to the (spinning) workers and waiting for them.
+func BenchmarkPoolDispatch(b *testing.B) {
+	pool := NewPool(0)
+	defer pool.Close()
+	var sink [64]float32
+	for b.Loop() {
+		pool.For(64, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sink[i]++
+			}
+		})
+	}
+}

@@ -9,18 +9,19 @@ import (
 )
 
 // shapes per weight type: ragged row counts (not multiples of the 4-row
-// tiles or the 16-row direct steps), columns not multiples of 16 or of the
-// 1024-column tiles, FP8 columns ending in partial 128-blocks.
+// tiles or the 16-row direct steps), columns not multiples of 16, of the
+// 1024-column tiles or of the 4096/8192-column mat-vec steps, FP8 columns
+// ending in partial 128-blocks.
 func testShapes(dt DType) [][2]int {
 	switch dt {
 	case F32, F16, BF16:
-		return [][2]int{{1, 1}, {5, 17}, {7, 129}, {37, 1030}}
+		return [][2]int{{1, 1}, {5, 17}, {7, 129}, {37, 1030}, {3, 4100}}
 	case F8E4M3:
-		return [][2]int{{3, 16}, {9, 200}, {130, 129}, {6, 1100}}
+		return [][2]int{{3, 16}, {9, 200}, {130, 129}, {6, 1100}, {5, 4500}}
 	case Q4_K, Q6_K:
-		return [][2]int{{1, 256}, {7, 512}, {18, 1280}}
+		return [][2]int{{1, 256}, {7, 512}, {18, 1280}, {3, 8448}}
 	default:
-		return [][2]int{{1, 32}, {7, 96}, {21, 1056}}
+		return [][2]int{{1, 32}, {7, 96}, {21, 1056}, {3, 8224}}
 	}
 }
 

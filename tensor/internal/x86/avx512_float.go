@@ -105,30 +105,6 @@ func f16Run2(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1 f32x
 	return a0, a1
 }
 
-//go:noinline
-func fp8Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, f f32x16, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
-	m := bci16(-0x78100000) // 0x87f00000: sign, exponent and mantissa
-	for ; n > 0; n-- {
-		xv := ld16(px)
-		a0 = fp8Bits(p, m).Mul(f).MulAdd(xv, a0)
-		a1 = fp8Bits(unsafe.Add(p, rb), m).Mul(f).MulAdd(xv, a1)
-		a2 = fp8Bits(unsafe.Add(p, 2*rb), m).Mul(f).MulAdd(xv, a2)
-		a3 = fp8Bits(unsafe.Add(p, 3*rb), m).Mul(f).MulAdd(xv, a3)
-		p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
-	}
-	return a0, a1, a2, a3
-}
-
-//go:noinline
-func fp8Run1(p, px unsafe.Pointer, n int, f, a0 f32x16) f32x16 {
-	m := bci16(-0x78100000)
-	for ; n > 0; n-- {
-		a0 = fp8Bits(p, m).Mul(f).MulAdd(ld16(px), a0)
-		p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
-	}
-	return a0
-}
-
 // fp8Bits is fp8x16 with the mask in a register.
 func fp8Bits(p unsafe.Pointer, m archsimd.Int32x16) f32x16 {
 	return archsimd.LoadInt8x16((*[16]int8)(p)).ExtendToInt32().ShiftAllLeft(20).And(m).AsFloat32x16()
@@ -206,6 +182,27 @@ func fp8Factor(s float32) (float32, bool) {
 	return f, f <= math.MaxFloat32 && f >= -math.MaxFloat32
 }
 
+// fp8Blocks4 runs fp8Run4's loop over nb whole 128-column blocks, with
+// the factor of block b at scales[b] (finite after folding 2^120 in).
+//
+//go:noinline
+func fp8Blocks4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	m := bci16(-0x78100000)
+	for ; nb > 0; nb-- {
+		f := bc16(*(*float32)(scales) * 0x1p120)
+		for j := 0; j < 8; j++ {
+			xv := ld16(px)
+			a0 = fp8Bits(p, m).Mul(f).MulAdd(xv, a0)
+			a1 = fp8Bits(unsafe.Add(p, rb), m).Mul(f).MulAdd(xv, a1)
+			a2 = fp8Bits(unsafe.Add(p, 2*rb), m).Mul(f).MulAdd(xv, a2)
+			a3 = fp8Bits(unsafe.Add(p, 3*rb), m).Mul(f).MulAdd(xv, a3)
+			p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+		}
+		scales = unsafe.Add(scales, 4)
+	}
+	return a0, a1, a2, a3
+}
+
 // mvF8_512 multiplies F8_E4M3 rows sharing one scale row. Each weight is
 // widened to exactly the reference's fp8(w)·scale before its FMA.
 func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32) {
@@ -213,48 +210,32 @@ func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32
 	checkMat(len(y), len(w), rowBytes, cols)
 	nblk := (cols + 127) / 128
 	scales = scales[:nblk]
-	px := unsafe.Pointer(unsafe.SliceData(x))
-	r := 0
-	for ; r+4 <= len(y); r += 4 {
-		var a0, a1, a2, a3 f32x16
-		var t [4]float32 // columns past the last whole vector
-		base := unsafe.Pointer(&w[r*rowBytes])
-		for b := 0; b < nblk; b++ {
-			c0, c1 := b*128, min(b*128+128, cols)
-			f, ok := fp8Factor(scales[b])
-			c := c0
-			if ok {
-				n := (c1 - c0) / 16
-				a0, a1, a2, a3 = fp8Run4(unsafe.Add(base, c0), uintptr(rowBytes), unsafe.Add(px, 4*c0), n, bc16(f), a0, a1, a2, a3)
-				c += 16 * n
-			}
-			for j := range t {
-				row := w[(r+j)*rowBytes:]
-				for cc := c; cc < c1; cc++ {
-					t[j] += fp8At(row, cc) * scales[b] * x[cc]
-				}
-			}
+	full := cols / 128 // whole blocks, run by the leaf loop
+	for _, s := range scales[:full] {
+		if _, ok := fp8Factor(s); !ok {
+			full = 0 // an enormous scale: the slow path for every block
+			break
 		}
-		y[r], y[r+1], y[r+2], y[r+3] = hsum16(a0)+t[0], hsum16(a1)+t[1], hsum16(a2)+t[2], hsum16(a3)+t[3]
 	}
-	for ; r < len(y); r++ {
-		var a0 f32x16
-		var t float32
-		row := w[r*rowBytes:]
-		for b := 0; b < nblk; b++ {
-			c0, c1 := b*128, min(b*128+128, cols)
-			f, ok := fp8Factor(scales[b])
-			c := c0
-			if ok {
-				n := (c1 - c0) / 16
-				a0 = fp8Run1(unsafe.Pointer(&row[c0]), unsafe.Add(px, 4*c0), n, bc16(f), a0)
-				c += 16 * n
-			}
-			for ; c < c1; c++ {
-				t += fp8At(row, c) * scales[b] * x[c]
-			}
+	px := unsafe.Pointer(unsafe.SliceData(x))
+	for r := 0; r < len(y); r += 4 {
+		nr := min(4, len(y)-r)
+		var a [4]f32x16
+		if full > 0 && nr == 4 {
+			a[0], a[1], a[2], a[3] = fp8Blocks4(unsafe.Pointer(&w[r*rowBytes]), uintptr(rowBytes), px, unsafe.Pointer(&scales[0]), full, a[0], a[1], a[2], a[3])
 		}
-		y[r] = hsum16(a0) + t
+		for j := 0; j < nr; j++ {
+			if full > 0 && nr < 4 { // the leaf on one row (stride 0)
+				var z f32x16
+				a[j], _, _, _ = fp8Blocks4(unsafe.Pointer(&w[(r+j)*rowBytes]), 0, px, unsafe.Pointer(&scales[0]), full, z, z, z, z)
+			}
+			s := hsum16(a[j])
+			row := w[(r+j)*rowBytes:]
+			for c := 128 * full; c < cols; c++ {
+				s += fp8At(row, c) * scales[c/128] * x[c]
+			}
+			y[r+j] = s
+		}
 	}
 }
 
