@@ -16,7 +16,7 @@ import (
 type numberNode struct {
 	integer bool
 	bounded bool
-	maxLen  int // bytes (MaxNumberLength; smaller in tests)
+	maxLen  int    // bytes (MaxNumberLength; smaller in tests)
 	lo, hi  bound  // of the value
 	mult    uint64 // integers only: a multiple of this (0: any)
 	pos     magRange
