@@ -71,6 +71,28 @@ const (
 	Q8Activations
 )
 
+// String returns "exact" or "q8".
+func (a Activations) String() string {
+	switch a {
+	case ExactActivations:
+		return "exact"
+	case Q8Activations:
+		return "q8"
+	}
+	return fmt.Sprintf("Activations(%d)", uint8(a))
+}
+
+// ParseActivations maps "exact" (or "") and "q8" to Activations.
+func ParseActivations(s string) (Activations, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "exact":
+		return ExactActivations, nil
+	case "q8":
+		return Q8Activations, nil
+	}
+	return ExactActivations, fmt.Errorf("tensor: unknown activations %q (want exact or q8)", s)
+}
+
 // kernels is one kernel set: the vector operations and, per weight type,
 // a fused product (matVec) and a decoder feeding the float32 tile product.
 type kernels struct {

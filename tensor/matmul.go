@@ -13,6 +13,9 @@ import (
 const (
 	tileRows = 4
 	tileCols = 1024 // a multiple of every block size and of FP8Block
+	// tileBatch is how many activation rows meet a tile per pass: their
+	// 1024 columns (512 KiB) stay in L2 across the tiles of a unit.
+	tileBatch = 128
 	// directRows is how many rows a fused mat-vec handles per activation
 	// row before moving to the next, so that a few activation rows reuse
 	// the weights from cache.
@@ -286,26 +289,31 @@ func matVecRows(k *kernels, pr *Product, lo, hi int) {
 }
 
 // tiledRows computes rows [lo, hi) of a product by decoding weight tiles
-// to float32 and multiplying each with all activation rows.
+// to float32 and multiplying each with the activation rows, tileBatch of
+// them at a time so that their columns of a tile stay in L2.
 func tiledRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
-	w, n := pr.W, pr.N
-	for i := 0; i < n; i++ {
+	w := pr.W
+	for i := 0; i < pr.N; i++ {
 		clear(pr.Y[i*w.Rows+lo : i*w.Rows+hi])
 	}
 	tile := sc.tileBuf()
-	for k0 := 0; k0 < w.Cols; k0 += tileCols {
-		kw := min(tileCols, w.Cols-k0)
-		for r0 := lo; r0 < hi; r0 += tileRows {
-			nr := min(tileRows, hi-r0)
-			for j := 0; j < nr; j++ {
-				dst := tile[j*tileCols : j*tileCols+kw]
-				if w.DType == F8E4M3 {
-					k.decodeF8(dst, w.RowData(r0+j), k0, w.scaleRow(r0+j))
-				} else {
-					k.decode[w.DType](dst, w.RowData(r0+j), k0)
+	for i0 := 0; i0 < pr.N; i0 += tileBatch {
+		n := min(tileBatch, pr.N-i0)
+		y, x := pr.Y[i0*w.Rows:], pr.X[i0*w.Cols:]
+		for k0 := 0; k0 < w.Cols; k0 += tileCols {
+			kw := min(tileCols, w.Cols-k0)
+			for r0 := lo; r0 < hi; r0 += tileRows {
+				nr := min(tileRows, hi-r0)
+				for j := 0; j < nr; j++ {
+					dst := tile[j*tileCols : j*tileCols+kw]
+					if w.DType == F8E4M3 {
+						k.decodeF8(dst, w.RowData(r0+j), k0, w.scaleRow(r0+j))
+					} else {
+						k.decode[w.DType](dst, w.RowData(r0+j), k0)
+					}
 				}
+				k.gemm(y[r0:], w.Rows, tile, tileCols, nr, x[k0:], w.Cols, n, kw)
 			}
-			k.gemm(pr.Y[r0:], w.Rows, tile, tileCols, nr, pr.X[k0:], w.Cols, n, kw)
 		}
 	}
 }

@@ -260,3 +260,21 @@ func TestMatMulQ8Activations(t *testing.T) {
 		}
 	})
 }
+
+func TestMatMulLargeBatch(t *testing.T) {
+	// More activation rows than one pass over a tile takes (tileBatch).
+	rng := rand.New(rand.NewPCG(15, 16))
+	forEachSet(t, func(t *testing.T, k *kernels) {
+		pool := NewPool(2, WithKernels(k.set))
+		defer pool.Close()
+		for _, dt := range []DType{BF16, Q4_0} {
+			m := randomMatrix(t, rng, dt, 9, 64)
+			n := 2*tileBatch + 3
+			x := randomVec(rng, n*64)
+			want, mag := refMatMul(t, m, x, n)
+			y := make([]float32, n*9)
+			pool.MatMul(y, m, x, n)
+			checkProduct(t, fmt.Sprintf("%v n=%d", dt, n), y, want, mag, 64)
+		}
+	})
+}

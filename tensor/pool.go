@@ -60,6 +60,7 @@ type poolConfig struct {
 	kernels    KernelSet
 	kernelsSet bool
 	act        Activations
+	actSet     bool
 	spin       time.Duration
 }
 
@@ -69,9 +70,10 @@ func WithKernels(k KernelSet) PoolOption {
 	return func(c *poolConfig) { c.kernels, c.kernelsSet = k, true }
 }
 
-// WithActivations selects how GGUF-quantized weights meet activations.
+// WithActivations selects how GGUF-quantized weights meet activations
+// instead of the SEEKD_ACTIVATIONS environment variable.
 func WithActivations(a Activations) PoolOption {
-	return func(c *poolConfig) { c.act = a }
+	return func(c *poolConfig) { c.act, c.actSet = a, true }
 }
 
 // WithSpin sets how long idle workers poll before parking (default
@@ -83,6 +85,10 @@ func WithSpin(d time.Duration) PoolOption {
 // KernelsEnv is the environment variable NewPool reads when no WithKernels
 // option is given: "auto" (default), "avx512", "avx2" or "portable".
 const KernelsEnv = "SEEKD_KERNELS"
+
+// ActivationsEnv is the environment variable NewPool reads when no
+// WithActivations option is given: "exact" (default) or "q8".
+const ActivationsEnv = "SEEKD_ACTIVATIONS"
 
 // NewPool returns a pool of n threads (n <= 0 means one per CPU): the
 // calling goroutine and n-1 workers.
@@ -97,6 +103,13 @@ func NewPool(n int, opts ...PoolOption) *Pool {
 			slog.Warn("tensor: ignoring "+KernelsEnv, "err", err)
 		}
 		cfg.kernels = k
+	}
+	if !cfg.actSet {
+		a, err := ParseActivations(os.Getenv(ActivationsEnv))
+		if err != nil {
+			slog.Warn("tensor: ignoring "+ActivationsEnv, "err", err)
+		}
+		cfg.act = a
 	}
 	kern, ok := kernelsFor(cfg.kernels)
 	if !ok {

@@ -116,9 +116,19 @@ func TestParseKernelSet(t *testing.T) {
 	if len(sets) == 0 || sets[0] != KernelsPortable {
 		t.Fatalf("available sets %v do not start with portable", sets)
 	}
-	p := NewPool(1, WithKernels(KernelsPortable))
+	p := NewPool(1, WithKernels(KernelsPortable), WithActivations(Q8Activations))
 	defer p.Close()
-	if p.Kernels() != KernelsPortable {
-		t.Fatalf("pool runs %v, want portable", p.Kernels())
+	if p.Kernels() != KernelsPortable || p.Activations() != Q8Activations {
+		t.Fatalf("pool runs %v with %v activations, want portable and q8", p.Kernels(), p.Activations())
+	}
+	for _, tc := range []struct {
+		in   string
+		want Activations
+		ok   bool
+	}{{"", ExactActivations, true}, {"Exact", ExactActivations, true}, {"q8", Q8Activations, true}, {"q4", ExactActivations, false}} {
+		got, err := ParseActivations(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ParseActivations(%q) = %v, %v", tc.in, got, err)
+		}
 	}
 }
