@@ -86,8 +86,14 @@ func TestTokenizeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := strconv.Itoa(tk.Encode("a")[0]) // the lines before a bad one are written
+	// A .gguf that is not a GGUF file fails, naming the file.
 	gguf := filepath.Join(t.TempDir(), "m.gguf")
-	os.WriteFile(gguf, []byte("GGUF"), 0o644)
+	if err := os.WriteFile(gguf, []byte("GGUF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runWithStdin(t, "", "tokenize", "--model", gguf); code == 0 || !strings.Contains(stderr, "m.gguf") {
+		t.Errorf("broken .gguf: exit %d, stderr %q", code, stderr)
+	}
 	for _, tc := range []struct {
 		name, stdin string
 		args        []string
@@ -98,7 +104,6 @@ func TestTokenizeCommand(t *testing.T) {
 		{"no model", "", []string{"tokenize"}, 2, "", "--model is required"},
 		{"missing model", "", []string{"tokenize", "--model", "/nonexistent"}, 2, "", "no such file"},
 		{"folder without tokenizer", "", []string{"tokenize", "--model", t.TempDir()}, 2, "", "no tokenizer.json"},
-		{"gguf", "", []string{"tokenize", "--model", gguf}, 2, "", "GGUF file is not supported yet"},
 		{"bad JSON", "{\"text\":\"a\"}\n{oops\n", []string{"tokenize", "--model", model}, 1, "{\"ids\":[" + a + "]}\n", "stdin line 2: want a JSON object"},
 		{"no text", "{\"txt\":\"a\"}\n", []string{"tokenize", "--model", model}, 1, "", `stdin line 1: no "text" field`},
 		{"text not a string", "{\"text\":5}\n", []string{"tokenize", "--model", model}, 1, "", `"text" is not a string`},
