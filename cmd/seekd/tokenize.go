@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/tokenizer"
 )
 
@@ -54,7 +55,11 @@ func openTokenizer(path string) (*tokenizer.Tokenizer, error) {
 		return nil, usageError{err}
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".gguf") {
-		return nil, usagef("model %s: reading the tokenizer of a GGUF file is not supported yet; give the model folder or its tokenizer.json", path)
+		t, err := bundle.OpenText(path) // tokenizer.ggml.* metadata
+		if err != nil {
+			return nil, err
+		}
+		return t.Tokenizer, nil
 	}
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err != nil {
