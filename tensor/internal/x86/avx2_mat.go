@@ -35,10 +35,13 @@ func bf16x8(p unsafe.Pointer) f32x8 {
 // f16x8 is f16x16 in 8 lanes.
 func f16x8(p unsafe.Pointer) f32x8 {
 	h := archsimd.LoadInt16x8((*[8]int16)(p)).ExtendToInt32()
-	v := h.ShiftAllLeft(13).And(bci8(-0x70002000)).AsFloat32x8().Mul(bc8(0x1p112))
+	v := h.ShiftAllLeft(13).And(bci8(-0x70002000)).AsFloat32x8().MulAdd(bc8(0x1p112), negZero8())
 	special := h.And(bci8(0x7c00)).Equal(bci8(0x7c00))
 	return v.AsInt32x8().Or(bci8(0x7f800000)).AsFloat32x8().Merge(v, special)
 }
+
+// negZero8 is negZero16 in 8 lanes.
+func negZero8() f32x8 { return archsimd.BroadcastInt32x8(-1 << 31).AsFloat32x8() }
 
 // fp8x8 is fp8x16 in 8 lanes, with the mask 0x87f00000 in m.
 func fp8x8(p unsafe.Pointer, m i32x8) f32x8 {
@@ -86,13 +89,13 @@ func f16Run4x8(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a
 
 //go:noinline
 func fp8Run4x8(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, f f32x8, a0, a1, a2, a3 f32x8) (f32x8, f32x8, f32x8, f32x8) {
-	m := bci8(-0x78100000)
+	m, nz := bci8(-0x78100000), negZero8()
 	for ; n > 0; n-- {
 		xv := ld8(px)
-		a0 = fp8x8(p, m).Mul(f).MulAdd(xv, a0)
-		a1 = fp8x8(unsafe.Add(p, rb), m).Mul(f).MulAdd(xv, a1)
-		a2 = fp8x8(unsafe.Add(p, 2*rb), m).Mul(f).MulAdd(xv, a2)
-		a3 = fp8x8(unsafe.Add(p, 3*rb), m).Mul(f).MulAdd(xv, a3)
+		a0 = fp8x8(p, m).MulAdd(f, nz).MulAdd(xv, a0)
+		a1 = fp8x8(unsafe.Add(p, rb), m).MulAdd(f, nz).MulAdd(xv, a1)
+		a2 = fp8x8(unsafe.Add(p, 2*rb), m).MulAdd(f, nz).MulAdd(xv, a2)
+		a3 = fp8x8(unsafe.Add(p, 3*rb), m).MulAdd(f, nz).MulAdd(xv, a3)
 		p, px = unsafe.Add(p, 8), unsafe.Add(px, 32)
 	}
 	return a0, a1, a2, a3
@@ -226,9 +229,9 @@ func decF8_2(dst []float32, row []byte, k0 int, scales []float32) {
 		end := min(n, (b+1)*128-k0)
 		s := scales[b]
 		if f, ok := fp8Factor(s); ok {
-			vf := bc8(f)
+			vf, nz := bc8(f), negZero8()
 			for ; i+8 <= end; i += 8 {
-				st8(unsafe.Pointer(&dst[i]), fp8x8(unsafe.Pointer(&row[k0+i]), m).Mul(vf))
+				st8(unsafe.Pointer(&dst[i]), fp8x8(unsafe.Pointer(&row[k0+i]), m).MulAdd(vf, nz))
 			}
 		}
 		for ; i < end; i++ {

@@ -24,10 +24,17 @@ func bf16x16(p unsafe.Pointer) f32x16 {
 // normalizes subnormals; infinities and NaNs get the all-ones exponent.
 func f16x16(p unsafe.Pointer) f32x16 {
 	h := archsimd.LoadInt16x16((*[16]int16)(p)).ExtendToInt32()
-	v := h.ShiftAllLeft(13).And(bci16(-0x70002000)).AsFloat32x16().Mul(bc16(0x1p112)) // mask 0x8fffe000
+	v := h.ShiftAllLeft(13).And(bci16(-0x70002000)).AsFloat32x16().MulAdd(bc16(0x1p112), negZero16()) // mask 0x8fffe000
 	special := h.And(bci16(0x7c00)).Equal(bci16(0x7c00))
 	return v.AsInt32x16().Or(bci16(0x7f800000)).AsFloat32x16().Merge(v, special)
 }
+
+// negZero16 is -0 in every lane. The kernels multiply values that can be
+// subnormal (the widened f16 and fp8 bits before their 2^112 or 2^120
+// scaling) with an FMA adding -0, which rounds exactly as a multiply:
+// VMULPS with subnormal inputs takes a slow microcode path on some CPUs,
+// VFMADD does not.
+func negZero16() f32x16 { return archsimd.BroadcastInt32x16(-1 << 31).AsFloat32x16() }
 
 // fp8x16 returns the 16 e4m3fn values at p times 2^-120 (see fp8Raw).
 func fp8x16(p unsafe.Pointer) f32x16 {
@@ -182,25 +189,84 @@ func fp8Factor(s float32) (float32, bool) {
 	return f, f <= math.MaxFloat32 && f >= -math.MaxFloat32
 }
 
-// fp8Blocks4 runs fp8Run4's loop over nb whole 128-column blocks, with
-// the factor of block b at scales[b] (finite after folding 2^120 in).
+// fp8Blocks4 multiplies four F8_E4M3 rows (rb bytes apart) by x over nb
+// whole 128-column blocks, with block b's scale at scales[b]. Each weight
+// is widened to exactly the reference's fp8(w)·scale before its FMA.
 //
 //go:noinline
 func fp8Blocks4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
 	m := bci16(-0x78100000)
+	nz := negZero16()
 	for ; nb > 0; nb-- {
 		f := bc16(*(*float32)(scales) * 0x1p120)
 		for j := 0; j < 8; j++ {
 			xv := ld16(px)
-			a0 = fp8Bits(p, m).Mul(f).MulAdd(xv, a0)
-			a1 = fp8Bits(unsafe.Add(p, rb), m).Mul(f).MulAdd(xv, a1)
-			a2 = fp8Bits(unsafe.Add(p, 2*rb), m).Mul(f).MulAdd(xv, a2)
-			a3 = fp8Bits(unsafe.Add(p, 3*rb), m).Mul(f).MulAdd(xv, a3)
+			a0 = fp8Bits(p, m).MulAdd(f, nz).MulAdd(xv, a0)
+			a1 = fp8Bits(unsafe.Add(p, rb), m).MulAdd(f, nz).MulAdd(xv, a1)
+			a2 = fp8Bits(unsafe.Add(p, 2*rb), m).MulAdd(f, nz).MulAdd(xv, a2)
+			a3 = fp8Bits(unsafe.Add(p, 3*rb), m).MulAdd(f, nz).MulAdd(xv, a3)
 			p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
 		}
 		scales = unsafe.Add(scales, 4)
 	}
 	return a0, a1, a2, a3
+}
+
+// fp8Blocks4X is fp8Blocks4 with the scale applied to the activations
+// instead (one multiply per 16 columns rather than four): the caller
+// checks that x·scale·2^120 stays finite. Each product then rounds
+// fp8(w)·(x·scale) instead of (fp8(w)·scale)·x.
+//
+//go:noinline
+func fp8Blocks4X(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	m := bci16(-0x78100000)
+	for ; nb > 0; nb-- {
+		f := bc16(*(*float32)(scales) * 0x1p120)
+		for j := 0; j < 8; j++ {
+			xv := ld16(px).Mul(f)
+			a0 = fp8Bits(p, m).MulAdd(xv, a0)
+			a1 = fp8Bits(unsafe.Add(p, rb), m).MulAdd(xv, a1)
+			a2 = fp8Bits(unsafe.Add(p, 2*rb), m).MulAdd(xv, a2)
+			a3 = fp8Bits(unsafe.Add(p, 3*rb), m).MulAdd(xv, a3)
+			p, px = unsafe.Add(p, 16), unsafe.Add(px, 64)
+		}
+		scales = unsafe.Add(scales, 4)
+	}
+	return a0, a1, a2, a3
+}
+
+// fp8Leaf picks fp8Blocks4X when every activation times every scale of
+// the row, times 2^120, is far from float32's range (|x·s| < 2^6; the
+// fp8 weights add at most 2^9 more), else fp8Blocks4.
+func fp8Leaf(x, scales []float32) func(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	var ms float32
+	for _, s := range scales {
+		ms = max(ms, abs32(s))
+	}
+	if ms*absMax512(x) < 0x1p6 {
+		return fp8Blocks4X
+	}
+	return fp8Blocks4
+}
+
+func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
+
+// absMax512 returns max |x[i]| (NaN-free inputs).
+func absMax512(x []float32) float32 {
+	n := len(x)
+	px := unsafe.Pointer(unsafe.SliceData(x))
+	abs := bci16(0x7fffffff)
+	var m f32x16
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		m = m.Max(ld16(px).AsInt32x16().And(abs).AsFloat32x16())
+		px = unsafe.Add(px, 64)
+	}
+	r := hmax16(m)
+	for ; i < n; i++ {
+		r = max(r, abs32(x[i]))
+	}
+	return r
 }
 
 // mvF8_512 multiplies F8_E4M3 rows sharing one scale row. Each weight is
@@ -218,16 +284,17 @@ func mvF8_512(y []float32, w []byte, rowBytes int, x []float32, scales []float32
 		}
 	}
 	px := unsafe.Pointer(unsafe.SliceData(x))
+	leaf := fp8Leaf(x, scales)
 	for r := 0; r < len(y); r += 4 {
 		nr := min(4, len(y)-r)
 		var a [4]f32x16
 		if full > 0 && nr == 4 {
-			a[0], a[1], a[2], a[3] = fp8Blocks4(unsafe.Pointer(&w[r*rowBytes]), uintptr(rowBytes), px, unsafe.Pointer(&scales[0]), full, a[0], a[1], a[2], a[3])
+			a[0], a[1], a[2], a[3] = leaf(unsafe.Pointer(&w[r*rowBytes]), uintptr(rowBytes), px, unsafe.Pointer(&scales[0]), full, a[0], a[1], a[2], a[3])
 		}
 		for j := 0; j < nr; j++ {
 			if full > 0 && nr < 4 { // the leaf on one row (stride 0)
 				var z f32x16
-				a[j], _, _, _ = fp8Blocks4(unsafe.Pointer(&w[(r+j)*rowBytes]), 0, px, unsafe.Pointer(&scales[0]), full, z, z, z, z)
+				a[j], _, _, _ = leaf(unsafe.Pointer(&w[(r+j)*rowBytes]), 0, px, unsafe.Pointer(&scales[0]), full, z, z, z, z)
 			}
 			s := hsum16(a[j])
 			row := w[(r+j)*rowBytes:]
@@ -303,10 +370,10 @@ func decF8_512(dst []float32, row []byte, k0 int, scales []float32) {
 		s := scales[b]
 		f, ok := fp8Factor(s)
 		if ok {
-			vf := bc16(f)
+			vf, nz := bc16(f), negZero16()
 			ps, pd := unsafe.Pointer(&row[c]), unsafe.Pointer(&dst[i])
 			for ; i+16 <= end; i += 16 {
-				st16(pd, fp8x16(ps).Mul(vf))
+				st16(pd, fp8x16(ps).MulAdd(vf, nz))
 				ps, pd = unsafe.Add(ps, 16), unsafe.Add(pd, 64)
 			}
 		}
