@@ -351,3 +351,36 @@ func TestForcedToolChoice(t *testing.T) {
 		t.Fatalf("forced call: %+v, content %q", tc, resp.Choices[0].Message.Content)
 	}
 }
+
+func TestForcedThinkingTemplate(t *testing.T) {
+	// R1's template always opens <think>; deepseek-chat closes it at once.
+	ts := newTestServer(t, serverConfig{template: "deepseek-r1.jinja", script: func(prompt string) string {
+		if strings.HasSuffix(prompt, "<think>\n") {
+			return "Hmm.\n</think>\n\nThe answer is 4."
+		}
+		if strings.HasSuffix(prompt, "</think>\n\n") {
+			return "4"
+		}
+		return "unexpected prompt"
+	}})
+	ctx := context.Background()
+	resp, err := ts.client.Chat.Completions.New(ctx, userChat("deepseek-reasoner", "2+2?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := extraField(resp.Choices[0].Message.JSON.ExtraFields, "reasoning_content")
+	if rc != "Hmm." || resp.Choices[0].Message.Content != "The answer is 4." {
+		t.Errorf("reasoner: reasoning %q content %q", rc, resp.Choices[0].Message.Content)
+	}
+	for _, model := range []string{"deepseek-chat"} {
+		resp, err = ts.client.Chat.Completions.New(ctx, userChat(model, "2+2?"))
+		if err != nil || resp.Choices[0].Message.Content != "4" {
+			t.Errorf("%s: %v %q", model, err, resp.Choices[0].Message.Content)
+		}
+	}
+	// The model's own name keeps the template's default (thinking).
+	resp, err = ts.client.Chat.Completions.New(ctx, userChat("v3", "2+2?"))
+	if err != nil || resp.Choices[0].Message.Content != "The answer is 4." {
+		t.Errorf("default: %v %+v", err, resp)
+	}
+}

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +78,16 @@ func (s *Server) run(engineCtx, readCtx context.Context, g *genRequest, p *prepa
 // stop strings, split reasoning and tool calls.
 func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *genRequest, p *prepared, submitted time.Time, out chan<- outEvent) {
 	defer st.Close()
+	defer func() {
+		// A bug in this request's output path must not take the server down.
+		if v := recover(); v != nil {
+			s.log.Error("panic in a generation", "model", g.Model.Name, "panic", v, "stack", string(debug.Stack()))
+			select {
+			case out <- outEvent{Choice: idx, Done: true, Err: fmt.Errorf("internal error: %v", v)}:
+			case <-ctx.Done():
+			}
+		}
+	}()
 	tok := g.Model.Bundle.Tokenizer
 	mm := s.metrics.model(g.Model.Name)
 	spec := p.choices[idx]

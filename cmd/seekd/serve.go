@@ -20,9 +20,11 @@ import (
 
 	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/history"
 	"github.com/seekd/seekd/model"
 	"github.com/seekd/seekd/server"
 	"github.com/seekd/seekd/tensor"
+	"github.com/seekd/seekd/web"
 )
 
 // serveFlags are the options of `seekd serve`.
@@ -39,6 +41,8 @@ type serveFlags struct {
 	logPrompts      bool
 	logLevel        string
 	shutdownTimeout time.Duration
+	dataDir         string
+	noHistory       bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -72,6 +76,8 @@ address needs an API key (--api-key or SEEKD_API_KEY).`,
 	fl.BoolVar(&f.logPrompts, "log-prompts", false, "log prompts and outputs")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for running requests before cutting them")
+	fl.StringVar(&f.dataDir, "data-dir", "", "folder of the chat page's conversation history (default: the user's data folder, e.g. ~/.local/share/seekd)")
+	fl.BoolVar(&f.noHistory, "no-history", false, "keep no conversation history for the chat page")
 	return cmd
 }
 
@@ -180,7 +186,27 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if f.apiKey != "" {
 		keys = []string{f.apiKey}
 	}
-	srv, err := server.New(server.Options{Models: models, APIKeys: keys, Logger: log, LogPrompts: f.logPrompts})
+	// The chat page at /, with its history store; it authorizes history
+	// requests with the API's own rule.
+	var store web.Conversations
+	if !f.noHistory {
+		dir := f.dataDir
+		if dir == "" {
+			if dir, err = history.DefaultDir(); err != nil {
+				return fmt.Errorf("serve: %w (pass --data-dir or --no-history)", err)
+			}
+		}
+		hist, err := history.Open(context.Background(), dir)
+		if err != nil {
+			return fmt.Errorf("serve: conversation history: %w (pass --data-dir or --no-history)", err)
+		}
+		defer hist.Close()
+		store = hist
+	}
+	var srv *server.Server
+	page := web.New(web.Options{Store: store, APIKeyRequired: len(keys) > 0, Logger: log,
+		Authorize: func(r *http.Request) bool { return srv.Authorize(r) }})
+	srv, err = server.New(server.Options{Models: models, APIKeys: keys, Logger: log, LogPrompts: f.logPrompts, Web: page})
 	if err != nil {
 		return err
 	}
