@@ -37,25 +37,52 @@ func f16p(p unsafe.Pointer) float32 {
 // Q8_0: f16 d, int8 q[32].
 
 //go:noinline
-func q8_0Run2(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, nb int, a0, a1 f32x16) (f32x16, f32x16) {
+func q8_0Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
 	for ; nb > 0; nb-- {
 		x0, x1 := ld16(px), ld16(unsafe.Add(px, 64))
-		q := unsafe.Add(p, rb)
 		t := sbytes16(unsafe.Add(p, 2)).Mul(x0)
 		t = sbytes16(unsafe.Add(p, 18)).MulAdd(x1, t)
 		a0 = t.MulAdd(bc16(f16p(p)), a0)
-		t = sbytes16(unsafe.Add(q, 2)).Mul(x0)
-		t = sbytes16(unsafe.Add(q, 18)).MulAdd(x1, t)
-		a1 = t.MulAdd(bc16(f16p(q)), a1)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, rb), 2)).Mul(x0)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, rb), 18)).MulAdd(x1, t)
+		a1 = t.MulAdd(bc16(f16p(unsafe.Add(p, rb))), a1)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, 2*rb), 2)).Mul(x0)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, 2*rb), 18)).MulAdd(x1, t)
+		a2 = t.MulAdd(bc16(f16p(unsafe.Add(p, 2*rb))), a2)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, 3*rb), 2)).Mul(x0)
+		t = sbytes16(unsafe.Add(unsafe.Add(p, 3*rb), 18)).MulAdd(x1, t)
+		a3 = t.MulAdd(bc16(f16p(unsafe.Add(p, 3*rb))), a3)
 		p, px = unsafe.Add(p, 34), unsafe.Add(px, 128)
 	}
-	return a0, a1
+	return a0, a1, a2, a3
 }
 
 func mvQ8_0_512(y []float32, w []byte, rowBytes int, x []float32) {
 	nb := len(x) / 32
 	checkMat(len(y), len(w), rowBytes, nb*34)
-	pairRows(y, w, rowBytes, x, nb, q8_0Run2)
+	quadRows(y, w, rowBytes, x, nb, q8_0Run4)
+}
+
+// quadRows runs a four-row leaf loop over the rows; a last group of fewer
+// rows runs the leaf on each of them alone (stride 0). Four rows share
+// each load of the activations, which as float32 are more bytes than the
+// weights of one row.
+func quadRows(y []float32, w []byte, rowBytes int, x []float32, nb int,
+	run4 func(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16)) {
+	px := unsafe.Pointer(unsafe.SliceData(x))
+	for r := 0; r < len(y); r += 4 {
+		var a [4]f32x16
+		if r+4 <= len(y) {
+			a[0], a[1], a[2], a[3] = run4(unsafe.Pointer(&w[r*rowBytes]), uintptr(rowBytes), px, nb, a[0], a[1], a[2], a[3])
+			y[r], y[r+1], y[r+2], y[r+3] = hsum16(a[0]), hsum16(a[1]), hsum16(a[2]), hsum16(a[3])
+			continue
+		}
+		for j := r; j < len(y); j++ {
+			var z f32x16
+			a[0], _, _, _ = run4(unsafe.Pointer(&w[j*rowBytes]), 0, px, nb, z, z, z, z)
+			y[j] = hsum16(a[0])
+		}
+	}
 }
 
 // pairRows runs a two-row leaf loop over the rows (the last one twice when
@@ -97,29 +124,36 @@ func decQ8_0_512(dst []float32, row []byte, k0 int) {
 // activations: Σ (q-8)·x = Σ q·x - 8·Σ x, with Σ x shared by the rows.
 
 //go:noinline
-func q4_0Run2(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, nb int, a0, a1 f32x16) (f32x16, f32x16) {
+func q4_0Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
 	m15, m8 := bcu16(15), bc16(-8)
 	for ; nb > 0; nb-- {
 		x0, x1 := ld16(px), ld16(unsafe.Add(px, 64))
-		q := unsafe.Add(p, rb)
 		xs := x0.Add(x1).Mul(m8)
 		v := bytes16(unsafe.Add(p, 2))
 		t := u2f(v.And(m15)).MulAdd(x0, xs)
 		t = u2f(v.ShiftAllRight(4)).MulAdd(x1, t)
 		a0 = t.MulAdd(bc16(f16p(p)), a0)
-		v = bytes16(unsafe.Add(q, 2))
+		v = bytes16(unsafe.Add(unsafe.Add(p, rb), 2))
 		t = u2f(v.And(m15)).MulAdd(x0, xs)
 		t = u2f(v.ShiftAllRight(4)).MulAdd(x1, t)
-		a1 = t.MulAdd(bc16(f16p(q)), a1)
+		a1 = t.MulAdd(bc16(f16p(unsafe.Add(p, rb))), a1)
+		v = bytes16(unsafe.Add(unsafe.Add(p, 2*rb), 2))
+		t = u2f(v.And(m15)).MulAdd(x0, xs)
+		t = u2f(v.ShiftAllRight(4)).MulAdd(x1, t)
+		a2 = t.MulAdd(bc16(f16p(unsafe.Add(p, 2*rb))), a2)
+		v = bytes16(unsafe.Add(unsafe.Add(p, 3*rb), 2))
+		t = u2f(v.And(m15)).MulAdd(x0, xs)
+		t = u2f(v.ShiftAllRight(4)).MulAdd(x1, t)
+		a3 = t.MulAdd(bc16(f16p(unsafe.Add(p, 3*rb))), a3)
 		p, px = unsafe.Add(p, 18), unsafe.Add(px, 128)
 	}
-	return a0, a1
+	return a0, a1, a2, a3
 }
 
 func mvQ4_0_512(y []float32, w []byte, rowBytes int, x []float32) {
 	nb := len(x) / 32
 	checkMat(len(y), len(w), rowBytes, nb*18)
-	pairRows(y, w, rowBytes, x, nb, q4_0Run2)
+	quadRows(y, w, rowBytes, x, nb, q4_0Run4)
 }
 
 func decQ4_0_512(dst []float32, row []byte, k0 int) {
