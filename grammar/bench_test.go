@@ -87,3 +87,25 @@ func TestMaskTimes(t *testing.T) {
 		t.Logf("%-28s first %8v  again %8v  allowed %d", bs.name, first, time.Since(start), c.allowed.count())
 	}
 }
+
+// BenchmarkNewConstraint measures what each request pays before decoding:
+// compiling the schema, making the constraint and its first two masks.
+func BenchmarkNewConstraint(b *testing.B) {
+	_, v := fixture(b, "deepseek_v3")
+	logits := make([]float32, 129280)
+	for _, s := range []struct{ name, schema string }{{"json_object", ""}, {"schema", benchSchema}} {
+		b.Run(s.name, func(b *testing.B) {
+			for b.Loop() {
+				c, err := v.JSON([]byte(s.schema))
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Mask(logits)
+				if err := c.Feed([]byte(`{"name": "`)); err != nil {
+					b.Fatal(err)
+				}
+				c.Mask(logits)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"encoding/binary"
 	"fmt"
 	"regexp/syntax"
 	"slices"
@@ -10,11 +11,13 @@ import (
 )
 
 // A dfa recognizes the content of a string, character by character. The
-// code points are split into classes that every transition treats alike;
-// a transition is -1 when no accepted string continues that way (the DFA
-// is trimmed), so a live state can always be completed.
+// code points are split at bounds into ranges, and ranges that every
+// transition treats alike share a class; a transition is -1 when no
+// accepted string continues that way (the DFA is trimmed), so a live state
+// can always be completed.
 type dfa struct {
-	bounds    []rune // class i is [bounds[i], bounds[i+1]) (the last up to MaxRune)
+	bounds    []rune   // range i is [bounds[i], bounds[i+1]) (the last up to MaxRune)
+	classOf   []uint16 // class of each range
 	ascii     [128]uint16
 	nc        int
 	trans     []int32 // state*nc + class
@@ -25,17 +28,23 @@ type dfa struct {
 const (
 	maxDFAStates = 1 << 14
 	maxDFATrans  = 1 << 20
+	maxDFAWork   = 1 << 23 // instruction visits while determinizing
 )
 
-func (d *dfa) class(r rune) int {
-	if r >= 0 && r < 128 {
-		return int(d.ascii[r])
-	}
+// rangeOf returns the index of the range holding r.
+func (d *dfa) rangeOf(r rune) int {
 	i, found := slices.BinarySearch(d.bounds, r)
 	if !found {
 		i--
 	}
 	return i
+}
+
+func (d *dfa) class(r rune) int {
+	if r >= 0 && r < 128 {
+		return int(d.ascii[r])
+	}
+	return int(d.classOf[d.rangeOf(r)])
 }
 
 func (d *dfa) next(s int32, r rune) int32 {
@@ -52,27 +61,39 @@ func (d *dfa) rangeAlive(s int32, lo, hi rune) bool {
 		return false
 	}
 	row := d.trans[int(s)*d.nc : int(s+1)*d.nc]
-	for c := d.class(lo); c < d.nc && d.bounds[c] <= hi; c++ {
-		if d.bounds[c] >= 0xD800 && d.bounds[c] < 0xE000 {
-			continue // classes never straddle the surrogates
+	for i := d.rangeOf(lo); i < len(d.bounds) && d.bounds[i] <= hi; i++ {
+		if d.bounds[i] >= 0xD800 && d.bounds[i] < 0xE000 {
+			continue // ranges never straddle the surrogates
 		}
-		if row[c] >= 0 {
+		if row[d.classOf[i]] >= 0 {
 			return true
 		}
 	}
 	return false
 }
 
-func newDFA(bounds []rune) *dfa {
-	d := &dfa{bounds: bounds, nc: len(bounds)}
-	for r := range rune(128) {
-		i, found := slices.BinarySearch(bounds, r)
-		if !found {
-			i--
+// newDFA makes a DFA over ranges split at bounds, with the classes given
+// by sig: ranges with equal signatures share a class. It returns the
+// representative range of each class.
+func newDFA(bounds []rune, sig func(r rune) string) (*dfa, []rune) {
+	d := &dfa{bounds: bounds, classOf: make([]uint16, len(bounds))}
+	ids := map[string]uint16{}
+	var reps []rune
+	for i, r := range bounds {
+		k := sig(r)
+		id, ok := ids[k]
+		if !ok {
+			id = uint16(len(reps))
+			ids[k] = id
+			reps = append(reps, r)
 		}
-		d.ascii[r] = uint16(i)
+		d.classOf[i] = id
 	}
-	return d
+	d.nc = len(reps)
+	for r := range rune(128) {
+		d.ascii[r] = d.classOf[d.rangeOf(r)]
+	}
+	return d, reps
 }
 
 // normBounds sorts and dedupes class boundaries, always splitting off
@@ -129,17 +150,50 @@ func checkRegexp(re *syntax.Regexp) error {
 	return nil
 }
 
+// matches reports whether rune instruction in takes r.
+func matches(in *syntax.Inst, r rune) bool {
+	switch in.Op {
+	case syntax.InstRune, syntax.InstRune1:
+		return in.MatchRune(r)
+	case syntax.InstRuneAny:
+		return true
+	case syntax.InstRuneAnyNotNL:
+		return r != '\n'
+	}
+	return false
+}
+
 // progDFA determinizes a compiled regexp (subset construction). A state is
 // the set of instructions the threads wait at: rune instructions, Match,
 // and end-of-text assertions not yet satisfied.
 func progDFA(prog *syntax.Prog) (*dfa, error) {
-	var bounds []rune
 	for _, in := range prog.Inst {
+		if in.Op == syntax.InstRune && syntax.Flags(in.Arg)&syntax.FoldCase != 0 {
+			return nil, fmt.Errorf("case-insensitive matching is not supported")
+		}
+	}
+	// The distinct rune matchers (repeats copy the same class).
+	var runeInsts []*syntax.Inst
+	seen := map[string]bool{}
+	for i := range prog.Inst {
+		in := &prog.Inst[i]
+		switch in.Op {
+		case syntax.InstRune, syntax.InstRune1, syntax.InstRuneAny, syntax.InstRuneAnyNotNL:
+			kb := []byte{byte(in.Op)}
+			for _, r := range in.Rune {
+				kb = binary.LittleEndian.AppendUint32(kb, uint32(r))
+			}
+			k := string(kb)
+			if !seen[k] {
+				seen[k] = true
+				runeInsts = append(runeInsts, in)
+			}
+		}
+	}
+	var bounds []rune
+	for _, in := range runeInsts {
 		switch in.Op {
 		case syntax.InstRune:
-			if syntax.Flags(in.Arg)&syntax.FoldCase != 0 {
-				return nil, fmt.Errorf("case-insensitive matching is not supported")
-			}
 			if len(in.Rune) == 1 {
 				bounds = append(bounds, in.Rune[0], in.Rune[0]+1)
 			}
@@ -152,11 +206,21 @@ func progDFA(prog *syntax.Prog) (*dfa, error) {
 			bounds = append(bounds, '\n', '\n'+1)
 		}
 	}
-	d := newDFA(normBounds(bounds))
+	d, reps := newDFA(normBounds(bounds), func(r rune) string {
+		sig := make([]byte, len(runeInsts))
+		for i, in := range runeInsts {
+			if matches(in, r) {
+				sig[i] = 1
+			}
+		}
+		return string(sig)
+	})
 	mark := make([]int, len(prog.Inst))
 	gen := 0
+	work := 0
 	closure := func(pcs []uint32, flag syntax.EmptyOp) []uint32 {
 		gen++
+		work += len(pcs)
 		var out []uint32
 		stack := slices.Clone(pcs)
 		for len(stack) > 0 {
@@ -166,6 +230,7 @@ func progDFA(prog *syntax.Prog) (*dfa, error) {
 				continue
 			}
 			mark[pc] = gen
+			work++
 			in := &prog.Inst[pc]
 			switch in.Op {
 			case syntax.InstAlt, syntax.InstAltMatch:
@@ -185,17 +250,6 @@ func progDFA(prog *syntax.Prog) (*dfa, error) {
 		}
 		slices.Sort(out)
 		return out
-	}
-	matches := func(in *syntax.Inst, r rune) bool {
-		switch in.Op {
-		case syntax.InstRune, syntax.InstRune1:
-			return in.MatchRune(r)
-		case syntax.InstRuneAny:
-			return true
-		case syntax.InstRuneAnyNotNL:
-			return r != '\n'
-		}
-		return false
 	}
 	key := func(s []uint32) string {
 		var b strings.Builder
@@ -245,7 +299,11 @@ func progDFA(prog *syntax.Prog) (*dfa, error) {
 		}
 		d.acceptEnd = append(d.acceptEnd, accept)
 		for c := range d.nc {
-			r := d.bounds[c]
+			if work > maxDFAWork {
+				return nil, fmt.Errorf("too complex to enforce")
+			}
+			r := reps[c]
+			work += len(set)
 			var next []uint32
 			for _, pc := range set {
 				if in := &prog.Inst[pc]; matches(in, r) {
@@ -319,7 +377,7 @@ func lengthDFA(lo, hi int32) (*dfa, error) {
 	if top >= maxDFAStates {
 		return nil, fmt.Errorf("a length bound of %d is too large to enforce with a pattern or format", top)
 	}
-	d := newDFA(normBounds(nil))
+	d, _ := newDFA(normBounds(nil), func(rune) string { return "" })
 	for k := int32(0); k <= top; k++ {
 		d.acceptEnd = append(d.acceptEnd, k >= lo)
 		next := k + 1
@@ -339,10 +397,12 @@ func lengthDFA(lo, hi int32) (*dfa, error) {
 
 // intersect returns a DFA accepting what both accept.
 func intersect(a, b *dfa) (*dfa, error) {
-	d := newDFA(normBounds(slices.Concat(a.bounds, b.bounds)))
+	d, reps := newDFA(normBounds(slices.Concat(a.bounds, b.bounds)), func(r rune) string {
+		return string(rune(a.class(r))) + string(rune(b.class(r)))
+	})
 	ca := make([]int, d.nc)
 	cb := make([]int, d.nc)
-	for k, r := range d.bounds {
+	for k, r := range reps {
 		ca[k], cb[k] = a.class(r), b.class(r)
 	}
 	d.start = -1

@@ -314,6 +314,9 @@ func (m *stepper) startValue(st *state, si int, v int32, b byte) bool {
 			first = p
 			continue
 		}
+		if len(m.forks) >= maxStacks {
+			break // alternatives beyond these are not taken
+		}
 		h := st.stacks[si]
 		off := int32(len(m.forkFrames))
 		m.forkFrames = append(m.forkFrames, st.frames[h.off:h.off+h.n]...)

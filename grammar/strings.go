@@ -116,12 +116,16 @@ func (m *stepper) feedString(st *state, si int, f *frame, b byte) bool {
 			return false
 		}
 		f.u, f.c = u, f.c<<6|int32(b&0x3F)
+		r := rune(f.c)
+		if u == u8Ground {
+			f.c = 0 // equal states must look equal
+		}
 		switch {
 		case in.key:
 			return m.keyByte(st, si, f, b)
 		case in.d != nil:
 			if u == u8Ground {
-				f.b = in.d.next(f.b, rune(f.c))
+				f.b = in.d.next(f.b, r)
 				return f.b >= 0
 			}
 			lo, hi := utf8Range(u, f.c)
@@ -170,6 +174,7 @@ func (m *stepper) feedString(st *state, si int, f *frame, b byte) bool {
 	}
 	f.esc = 0
 	r := rune(f.c)
+	f.c = 0
 	if !constrained {
 		return true
 	}
