@@ -90,8 +90,9 @@ const KernelsEnv = "SEEKD_KERNELS"
 // WithActivations option is given: "exact" (default) or "q8".
 const ActivationsEnv = "SEEKD_ACTIVATIONS"
 
-// NewPool returns a pool of n threads (n <= 0 means one per CPU): the
-// calling goroutine and n-1 workers.
+// NewPool returns a pool of n threads (n <= 0 means one per CPU, or
+// GOMAXPROCS if that is lower): the calling goroutine and n-1 workers.
+// Close it when done: its workers live until then.
 func NewPool(n int, opts ...PoolOption) *Pool {
 	cfg := poolConfig{spin: DefaultSpin}
 	for _, o := range opts {
@@ -116,7 +117,7 @@ func NewPool(n int, opts ...PoolOption) *Pool {
 		slog.Warn("tensor: kernels not available on this CPU or build, using the best available", "kernels", cfg.kernels.String(), "using", kern.set.String())
 	}
 	if n <= 0 {
-		n = runtime.NumCPU()
+		n = min(runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	}
 	p := &Pool{threads: n, kern: kern, act: cfg.act, spin: cfg.spin}
 	p.scratch = make([]*scratch, n)
