@@ -217,19 +217,18 @@ func (c Cache) pruneBlobs(repo string) (int64, error) {
 		if used[name] || strings.HasSuffix(name, ".incomplete") || !e.Type().IsRegular() {
 			continue
 		}
-		if !c.tryWithLock(repo, name, func() {
+		c.tryWithLock(repo, name, func() {
 			info, err := e.Info()
 			if os.Remove(filepath.Join(blobs, name)) == nil && err == nil {
 				freed += info.Size()
 			}
-		}) {
-			continue
-		}
+		})
 	}
 	return freed, nil
 }
 
-// tryWithLock runs f holding the blob's lock, unless another holds it.
+// tryWithLock runs f holding the blob's lock, unless another holds it (a
+// pull is writing or linking the blob), and reports whether f ran.
 func (c Cache) tryWithLock(repo, etag string, f func()) bool {
 	path := c.lockPath(repo, etag)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -215,3 +215,28 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestExpiredCDNLink: the CDN refuses a signed link that has expired; the
+// client asks the Hub for a fresh one and goes on.
+func TestExpiredCDNLink(t *testing.T) {
+	srv, c := newHub(t)
+	data := randomBytes(t, 3<<20)
+	srv.AddRepo("test/expire", []hubtest.File{{Name: "model.safetensors", Data: data, LFS: true}}, hubtest.RepoOptions{})
+	srv.SetFault("test/expire", "model.safetensors", &hubtest.Fault{ExpireLinks: 1})
+	res, err := c.Pull(testCtx(t), "test/expire", fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(res.Dir, "model.safetensors")); !bytes.Equal(got, data) {
+		t.Fatal("contents differ")
+	}
+	heads := 0
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r, "HEAD ") {
+			heads++
+		}
+	}
+	if heads != 2 {
+		t.Errorf("%d HEAD requests, want 2 (the second refreshes the link)", heads)
+	}
+}

@@ -42,6 +42,9 @@ type Fault struct {
 	// for the first CutTimes responses that reach it (every time if 0).
 	CutAt    int64
 	CutTimes int
+	// ExpireLinks makes the CDN refuse this many requests with 403, as it
+	// does when a signed link has expired.
+	ExpireLinks int
 	// HoldAt makes responses that reach this offset (if > 0) send the bytes
 	// before it, then wait until the client goes away or ReleaseHolds is
 	// called, and cut the connection.

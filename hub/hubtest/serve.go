@@ -178,6 +178,19 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request, sha string) {
 	}
 	for _, f := range rp.files {
 		if f.Name == q.Get("file") && f.sha256 == sha {
+			s.mu.Lock()
+			ft := s.faults[rp.name+"/"+f.Name]
+			expired := ft != nil && ft.ExpireLinks > 0
+			if expired {
+				ft.ExpireLinks--
+			}
+			s.mu.Unlock()
+			if expired {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+				return
+			}
 			w.Header().Set("ETag", `"`+sha+`"`)
 			w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename*=UTF-8''%s; filename=\"%s\";", url.PathEscape(f.Name), f.Name))
 			s.serveBytes(w, r, rp.name, f)
