@@ -434,7 +434,12 @@ func (r *pullRun) pullBlob(ctx context.Context, t *blobTask) error {
 		r.setActive(fs, false)
 		if err != nil {
 			a.f.Close()
-			return fmt.Errorf("hub: %s: %s: %w", repo, name, unwrapPermanent(err))
+			err = unwrapPermanent(err)
+			var he *HubError
+			if errors.As(err, &he) {
+				return err // says repo and file already
+			}
+			return fmt.Errorf("hub: %s: %s: %w", repo, name, err)
 		}
 		r.em.emit(Event{Kind: EventFileVerify, File: name, Digest: t.d.String(), Completed: a.n, Total: t.size})
 		verr := a.verify()

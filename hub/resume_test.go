@@ -240,3 +240,28 @@ func TestExpiredCDNLink(t *testing.T) {
 		t.Errorf("%d HEAD requests, want 2 (the second refreshes the link)", heads)
 	}
 }
+
+// TestServerIgnoresRanges: a server answering range requests with the whole
+// file makes the client fall back to one plain stream.
+func TestServerIgnoresRanges(t *testing.T) {
+	srv, c := newHub(t)
+	data := randomBytes(t, 2<<20)
+	srv.AddRepo("test/norange", []hubtest.File{{Name: "model.safetensors", Data: data, LFS: true}}, hubtest.RepoOptions{})
+	srv.SetFault("test/norange", "model.safetensors", &hubtest.Fault{IgnoreRange: true})
+	res, err := c.Pull(testCtx(t), "test/norange", fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(res.Dir, "model.safetensors")); !bytes.Equal(got, data) {
+		t.Fatal("contents differ")
+	}
+	plain := false
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r, "GET /cdn/") && !strings.Contains(r, "bytes=") {
+			plain = true
+		}
+	}
+	if !plain {
+		t.Errorf("no plain GET after the ranges were ignored: %v", srv.Requests())
+	}
+}

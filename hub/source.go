@@ -172,14 +172,14 @@ func (s *source) openRange(ctx context.Context, from, to int64) (io.ReadCloser, 
 		if cause := context.Cause(rctx); errors.Is(cause, errStalled) && ctx.Err() == nil {
 			err = fmt.Errorf("%w: %w", errStalled, err)
 		}
-		return fail(fmt.Errorf("hub: %s: %s: %w", s.repo, s.file, err))
+		return fail(err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusPartialContent:
 		start, err := contentRangeStart(resp.Header.Get("Content-Range"))
 		if err != nil || start != from {
 			resp.Body.Close()
-			return fail(fmt.Errorf("hub: %s: %s: asked for bytes from %d, got Content-Range %q", s.repo, s.file, from, resp.Header.Get("Content-Range")))
+			return fail(fmt.Errorf("asked for bytes from %d, got Content-Range %q", from, resp.Header.Get("Content-Range")))
 		}
 	case resp.StatusCode == http.StatusOK:
 		if req.Header.Get("Range") != "" {
@@ -194,7 +194,7 @@ func (s *source) openRange(ctx context.Context, from, to int64) (io.ReadCloser, 
 			if rerr := s.refresh(ctx); rerr != nil {
 				return fail(rerr)
 			}
-			return fail(fmt.Errorf("hub: %s: %s: CDN answered %d; link refreshed: %w", s.repo, s.file, resp.StatusCode, errRetry))
+			return fail(fmt.Errorf("the CDN answered HTTP %d (expired link?); got a new link: %w", resp.StatusCode, errRetry))
 		}
 		return fail(err)
 	}

@@ -125,7 +125,7 @@ func openAppender(path string, d digest, size int64) (*appender, error) {
 
 func (a *appender) Write(p []byte) (int, error) {
 	if a.n+int64(len(p)) > a.size {
-		return 0, fmt.Errorf("hub: %s: the server sent more than the %d bytes expected", a.f.Name(), a.size)
+		return 0, fmt.Errorf("the server sent more than the %d bytes expected", a.size)
 	}
 	n, err := a.f.Write(p)
 	if a.h != nil {
@@ -205,7 +205,7 @@ func (c *Client) transferSerial(ctx context.Context, src *source, a *appender, t
 			if a.n == a.size {
 				return nil
 			}
-			err = fmt.Errorf("hub: %s: %w after %d of %d bytes", src.file, io.ErrUnexpectedEOF, a.n, a.size)
+			err = fmt.Errorf("%w after %d of %d bytes", io.ErrUnexpectedEOF, a.n, a.size)
 		}
 		if !retryable(ctx, err) {
 			return err
@@ -252,7 +252,7 @@ func (c *Client) streamOnce(ctx context.Context, src *source, a *appender, buf [
 			return nil
 		}
 		if rerr != nil {
-			return fmt.Errorf("hub: %s: %w", src.file, rerr)
+			return rerr
 		}
 	}
 }
@@ -386,12 +386,12 @@ func (c *Client) fetchChunk(ctx context.Context, src *source, off int64, buf []b
 				received.Add(int64(n))
 				if rerr == io.EOF {
 					if got < len(buf) {
-						return fmt.Errorf("hub: %s: %w in bytes %d-%d", src.file, io.ErrUnexpectedEOF, off, off+int64(len(buf))-1)
+						return fmt.Errorf("%w in bytes %d-%d", io.ErrUnexpectedEOF, off, off+int64(len(buf))-1)
 					}
 					return nil
 				}
 				if rerr != nil {
-					return fmt.Errorf("hub: %s: %w", src.file, rerr)
+					return rerr
 				}
 			}
 			return nil

@@ -42,6 +42,8 @@ type Fault struct {
 	// for the first CutTimes responses that reach it (every time if 0).
 	CutAt    int64
 	CutTimes int
+	// IgnoreRange serves the whole file, with status 200, to range requests.
+	IgnoreRange bool
 	// ExpireLinks makes the CDN refuse this many requests with 403, as it
 	// does when a signed link has expired.
 	ExpireLinks int

@@ -205,7 +205,11 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName str
 	size := int64(len(f.Data))
 	start, end := int64(0), size-1
 	status := http.StatusOK
-	if rg := r.Header.Get("Range"); rg != "" {
+	key := repoName + "/" + f.Name
+	s.mu.Lock()
+	ignoreRange := s.faults[key] != nil && s.faults[key].IgnoreRange
+	s.mu.Unlock()
+	if rg := r.Header.Get("Range"); rg != "" && !ignoreRange {
 		a, b, ok := parseRange(rg, size)
 		if !ok {
 			w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", size))
@@ -223,7 +227,6 @@ func (s *Server) serveBytes(w http.ResponseWriter, r *http.Request, repoName str
 		return
 	}
 
-	key := repoName + "/" + f.Name
 	s.mu.Lock()
 	var fault Fault
 	if ft := s.faults[key]; ft != nil {
