@@ -10,7 +10,8 @@ import (
 // (qwen2-1.5B's MLP 1536x8960 and 8960x1536, DeepSeek-V2-Lite's experts
 // 1408x2048 and 2048x1408, V3's 7168-row projections), for one activation
 // row (decode) and batches of 8 and 64 (several sequences, prefill), on
-// every kernel set. MB/s is weight bytes read per second: the weights
+// every kernel set, with float32 and (-q8) 8-bit activations. MB/s is
+// weight bytes read per second: the weights
 // rotate through enough copies (≥ 128 MiB) that they come from memory,
 // as in a real forward pass, not from cache.
 //
@@ -31,6 +32,9 @@ func BenchmarkMatMul(b *testing.B) {
 }
 
 func benchMatMul(b *testing.B, dt DType, rows, cols int) {
+	if cols%dt.BlockSize() != 0 {
+		b.Skipf("%d columns are not whole %v blocks", cols, dt)
+	}
 	rng := rand.New(rand.NewPCG(1, uint64(dt)))
 	m := randomMatrix(b, rng, dt, rows, cols)
 	size := len(m.Data)
@@ -44,16 +48,26 @@ func benchMatMul(b *testing.B, dt DType, rows, cols int) {
 		x := randomVec(rng, n*cols)
 		y := make([]float32, n*rows)
 		for _, k := range builtKernels {
-			b.Run(fmt.Sprintf("n=%d/%v", n, k.set), func(b *testing.B) {
-				pool := NewPool(0, WithKernels(k.set))
-				defer pool.Close()
-				b.SetBytes(int64(size))
-				i := 0
-				for b.Loop() {
-					pool.MatMul(y, ws[i%len(ws)], x, n)
-					i++
+			acts := []Activations{ExactActivations}
+			if n <= k.directMaxQ8 && k.matVecQ8[dt] != nil {
+				acts = append(acts, Q8Activations)
+			}
+			for _, act := range acts {
+				name := fmt.Sprintf("n=%d/%v", n, k.set)
+				if act == Q8Activations {
+					name += "-q8"
 				}
-			})
+				b.Run(name, func(b *testing.B) {
+					pool := NewPool(0, WithKernels(k.set), WithActivations(act))
+					defer pool.Close()
+					b.SetBytes(int64(size))
+					i := 0
+					for b.Loop() {
+						pool.MatMul(y, ws[i%len(ws)], x, n)
+						i++
+					}
+				})
+			}
 		}
 	}
 }
