@@ -3,6 +3,7 @@ package grammar
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -225,6 +226,27 @@ func TestChoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := g.New()
+	var ids []int
+	for _, b := range []byte("get_time") {
+		ids = append(ids, int(b))
+	}
+	ids = append(ids, 257)
+	for _, b := range []byte(`{"tz":"CET"}`) {
+		ids = append(ids, int(b))
+	}
+	for _, id := range ids {
+		c.compute()
+		if want := bruteAllowed(c); !slices.Equal(c.allowed, want) {
+			t.Fatalf("mask %v, feeding %v", c.allowed, want)
+		}
+		if err := c.Accept(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.Complete() {
+		t.Fatal("not complete")
+	}
+	c, _ = g.New()
 	if err := c.Feed([]byte("get_t")); err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func (c *Constraint) compute() {
 			c.plainMask(si, f, a)
 			dst = &c.s1
 		}
-		if f.kind == fPrefix && f.phase == 0 && c.g.prefixes[f.node].atom[f.a] == 1 {
+		if f.kind == fPrefix && f.phase == 0 && c.g.prefixes[f.node].atom[f.a] != 0 {
 			ctrl = true
 		}
 		off := int32(len(dst.frames))

@@ -1,6 +1,9 @@
 package grammar
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // Strings: the content must be valid UTF-8 (a character may be split
 // between tokens), valid JSON escapes, no raw control characters. Free
@@ -265,11 +268,13 @@ func (m *stepper) candidateBelow(n int32, obj *frame, t int32) bool {
 	g := m.g
 	o := &g.objs[obj.node]
 	lo, hi := o.candidates(obj.a)
-	for _, p := range g.names.nodes[t].sub {
+	sub := g.names.nodes[t].sub
+	i, _ := slices.BinarySearch(sub, lo)
+	for _, p := range sub[i:] {
 		if p > hi {
 			break
 		}
-		if p >= lo && fits(n, g.md[o.props[p].value]) {
+		if fits(n, g.md[o.props[p].value]) {
 			return true
 		}
 	}
