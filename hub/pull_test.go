@@ -259,8 +259,8 @@ func TestPullSelection(t *testing.T) {
 			opts.Include, opts.Exclude = tc.include, tc.exclude
 			res, err := c.Pull(testCtx(t), tc.ref, opts)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, hub.ErrSelection) {
+					t.Fatalf("err = %v, want an ErrSelection saying %q", err, tc.err)
 				}
 				return
 			}
