@@ -192,7 +192,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 			k.matVecQ8[dt] = f.MatVecQ8[i]
 		}
 	}
-	k.directMax, k.directMaxQ8 = 2, 4
+	k.directMax, k.directMaxQ8 = 4, 8
 	return &k
 }
 
