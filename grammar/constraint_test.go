@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -282,6 +283,14 @@ func TestChoice(t *testing.T) {
 	if err := c.Feed([]byte("get_x")); err == nil {
 		t.Fatal("an unknown function name was accepted")
 	}
+	g, err = v.CompileChoice([]Alternative{{Prefix: []byte("a"), Schema: []byte(`false`)}, {Prefix: []byte("b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = g.New()
+	if a := allowedIDs(c, v.Size()); len(a) != 1 || !a['b'] {
+		t.Fatalf("an alternative without values is offered: %v", a)
+	}
 }
 
 // TestControlTokensMasked: no added token is ever allowed inside JSON.
@@ -298,5 +307,43 @@ func TestControlTokensMasked(t *testing.T) {
 				t.Errorf("after %q: added token %d %q allowed", s, at.ID, at.Content)
 			}
 		}
+	}
+}
+
+// TestConcurrentConstraints: constraints of one grammar (sharing its mask
+// cache) and one vocabulary run in parallel.
+func TestConcurrentConstraints(t *testing.T) {
+	_, v := fixture(t, "qwen3")
+	g, err := v.Compile([]byte(`{"type":"object","properties":{"id":{"type":"string","format":"uuid"},"code":{"type":"string","pattern":"^[A-Z]{2,4}$"}},"required":["id","code"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const out = `{"id":"123e4567-e89b-12d3-a456-426614174000","code":"ABC"}`
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			c, err := g.New(After([]byte("</think>")))
+			if err != nil {
+				errs <- err
+				return
+			}
+			logits := make([]float32, v.Size())
+			for _, b := range []byte("ok</think>" + out) {
+				c.Mask(logits)
+				if err := c.Feed([]byte{b}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			if !c.Complete() {
+				errs <- errors.New("not complete")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -146,14 +146,8 @@ func compile(v *Vocab, alts []Alternative) (*Grammar, error) {
 	g.flatten()
 	g.depths()
 	ok := false
-	for i, node := range g.choice {
-		d := g.md[node] + 1
-		if len(alts[i].Prefix) > 0 {
-			d++
-		}
-		if d <= MaxDepth {
-			ok = true
-		}
+	for _, node := range g.choice {
+		ok = ok || fits(1, g.md[node])
 	}
 	if !ok {
 		return nil, fmt.Errorf("grammar: no JSON value satisfies the schema within %d levels of nesting", MaxDepth)

@@ -137,7 +137,10 @@ func (g *Grammar) initial(st *state) {
 		st.stacks = append(st.stacks, stackHdr{off: 0, n: 1})
 		return
 	}
-	for i := range g.choice {
+	for i, node := range g.choice {
+		if !fits(1, g.md[node]) {
+			continue // no value: its prefix would lead nowhere
+		}
 		ph := uint8(0)
 		if len(g.prefixes[i].b) == 0 {
 			ph = 1
