@@ -41,6 +41,7 @@ func newRootCmd() *cobra.Command {
 		newServeCmd(),
 		newCacheCmd(),
 		newBenchCmd(),
+		newShowCmd(),
 		newPullCmd(),
 		newListCmd(),
 		newRmCmd(),
