@@ -1,6 +1,3 @@
-// Package tensor provides the numeric core of seekd: element types (plain
-// floats, DeepSeek's FP8 with block scales, GGUF block quantizations), the
-// Matrix weight type, the matrix kernels and the worker pool that runs them.
 package tensor
 
 import "fmt"
