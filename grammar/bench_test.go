@@ -56,6 +56,25 @@ func BenchmarkMask(b *testing.B) {
 	}
 }
 
+// BenchmarkMaskGate measures Mask before the marker of After (every
+// reasoning token of a thinking model pays it), and right at the marker.
+func BenchmarkMaskGate(b *testing.B) {
+	_, v := fixture(b, "deepseek_v3")
+	logits := make([]float32, 129280)
+	for _, s := range []struct{ name, out string }{{"reasoning", "Let me think about it"}, {"marker-pending", "So the answer is {}.</think"}} {
+		b.Run(s.name, func(b *testing.B) {
+			c, err := v.JSON(nil, After([]byte("</think>")), Prefill([]byte(s.out)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Mask(logits)
+			for b.Loop() {
+				c.Mask(logits)
+			}
+		})
+	}
+}
+
 // BenchmarkNewVocab measures preparing DeepSeek-V3's vocabulary.
 func BenchmarkNewVocab(b *testing.B) {
 	tok, _ := fixture(b, "deepseek_v3")
