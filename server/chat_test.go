@@ -350,6 +350,36 @@ func TestForcedToolChoice(t *testing.T) {
 	if len(tc) != 1 || tc[0].Function.Name != "get_weather" || tc[0].Function.Arguments != `{"location": "Paris"}` || resp.Choices[0].FinishReason != "tool_calls" {
 		t.Fatalf("forced call: %+v, content %q", tc, resp.Choices[0].Message.Content)
 	}
+
+	// tool_choice required with a model that would rather talk: it still
+	// calls one of the tools with arguments valid under its schema.
+	chatty := newTestServer(t, serverConfig{script: fixed("I would rather not call anything.")})
+	p.ToolChoice = openai.ChatCompletionToolChoiceOptionUnionParam{OfAuto: openai.String("required")}
+	timeTool := openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{Name: "get_time", Parameters: shared.FunctionParameters{
+		"type": "object", "properties": map[string]any{"zone": map[string]any{"type": "string", "maxLength": 5}}, "required": []string{"zone"}}})
+	p.Tools = append(p.Tools, timeTool)
+	for _, stream := range []bool{false, true} {
+		var m openai.ChatCompletionMessage
+		var finish string
+		if stream {
+			_, whole := streamChat(t, chatty, p)
+			m, finish = whole.Choices[0].Message, whole.Choices[0].FinishReason
+		} else {
+			resp, err = chatty.client.Chat.Completions.New(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, finish = resp.Choices[0].Message, resp.Choices[0].FinishReason
+		}
+		if len(m.ToolCalls) != 1 || finish != "tool_calls" {
+			t.Fatalf("required (stream %v): calls %+v, content %q, finish %q", stream, m.ToolCalls, m.Content, finish)
+		}
+		var args map[string]string
+		c := m.ToolCalls[0].Function
+		if json.Unmarshal([]byte(c.Arguments), &args) != nil || (c.Name == "get_time") == (args["zone"] == "") {
+			t.Errorf("required (stream %v): call %s(%s)", stream, c.Name, c.Arguments)
+		}
+	}
 }
 
 func TestForcedThinkingTemplate(t *testing.T) {

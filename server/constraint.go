@@ -1,15 +1,14 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"slices"
 
 	"github.com/seekd/seekd/chat/parse"
 	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/grammar"
 )
 
 // outputConstraint is the engine.Constraint of one choice: free until the
@@ -22,12 +21,18 @@ type outputConstraint struct {
 	forced []int
 	inner  engine.Constraint
 	suffix []int
+	stops  []int // not allowed before the gate: the constrained part must come
 }
 
 var _ engine.Constraint = (*outputConstraint)(nil)
 
 func (c *outputConstraint) Mask(logits []float32) {
 	if !c.open {
+		for _, id := range c.stops {
+			if id >= 0 && id < len(logits) {
+				logits[id] = float32(math.Inf(-1))
+			}
+		}
 		return
 	}
 	switch {
@@ -81,72 +86,81 @@ func (c *outputConstraint) Complete() bool {
 }
 
 // constrain sets up how a chat request's output is constrained: forced
-// tool calls (tool_choice required or a named function) and JSON output
-// (response_format, or a named function's arguments) through the model's
-// grammar. Without a grammar, JSON output is validated afterwards.
+// tool calls (tool_choice required or a named function: the call markers
+// are forced, then the arguments follow the function's JSON schema) and
+// JSON output (response_format json_object or json_schema), through
+// package grammar's masks over the model's vocabulary. In thinking mode the
+// constraint starts after </think>.
 func (s *Server) constrain(g *genRequest, p *prepared) *apiError {
 	ci := g.Chat
 	b := g.Model.Bundle
 	tok := b.Tokenizer
-	gate := -1
-	if p.thinking {
-		id, ok := tok.TokenID("</think>")
-		if !ok {
-			if ci.ToolChoice.Mode == "required" || ci.ToolChoice.Mode == "function" || ci.Format.Type != "text" && ci.Format.Type != "" {
-				return badRequest("tool_choice", "this model cannot constrain its output in thinking mode (no </think> token)")
-			}
-			return nil
-		}
-		gate = id
-	}
-	var forcedText, suffixText string
-	var schema []byte
-	jsonOut := false
-	switch ci.ToolChoice.Mode {
-	case "required", "function":
-		if ci.Format.Type == "json_object" || ci.Format.Type == "json_schema" {
-			return badRequest("response_format", "response_format json cannot be combined with a forced tool_choice")
-		}
-		forcedText, suffixText = toolCallOpening(p.format, ci.ToolChoice.Name)
-		if ci.ToolChoice.Mode == "function" && p.format != parse.FormatV32 {
-			jsonOut = true
-			for _, t := range ci.ToolList {
-				if t.Name == ci.ToolChoice.Name {
-					schema = t.Parameters
-				}
-			}
-		}
-	}
-	switch ci.Format.Type {
-	case "json_object":
-		jsonOut = true
-	case "json_schema":
-		jsonOut, schema = true, ci.Format.Schema
-	}
-	if !jsonOut && forcedText == "" {
+	forcedTool := ci.ToolChoice.Mode == "required" || ci.ToolChoice.Mode == "function"
+	jsonOut := ci.Format.Type == "json_object" || ci.Format.Type == "json_schema"
+	if !forcedTool && !jsonOut {
 		return nil
 	}
-	var check func(string) error
-	if jsonOut && g.Model.grammar == nil {
-		var err error
-		if check, err = jsonChecker(schema); err != nil {
-			return badRequest("response_format", "the JSON schema does not compile: %v", err)
+	if forcedTool && jsonOut {
+		return badRequest("response_format", "response_format %s cannot be combined with tool_choice %q", ci.Format.Type, ci.ToolChoice.Mode)
+	}
+	gate := -1
+	var after []grammar.Option
+	if p.thinking {
+		if id, ok := tok.TokenID("</think>"); ok {
+			gate = id
+		} else if jsonOut {
+			// The grammar finds "</think>" in the bytes itself.
+			after = append(after, grammar.After([]byte("</think>")))
+		} else {
+			return badRequest("tool_choice", "this model cannot force a tool call in thinking mode (it has no </think> token)")
 		}
-		suffixText = "" // nothing knows when the arguments end
+	}
+	vocab, err := g.Model.vocab()
+	if err != nil {
+		return serverError("the model's vocabulary cannot be constrained: %v", err)
+	}
+	var gram *grammar.Grammar
+	var forcedText, suffixText string
+	param := "response_format"
+	switch {
+	case jsonOut:
+		var schema []byte
+		if ci.Format.Type == "json_schema" {
+			schema = ci.Format.Schema
+		}
+		gram, err = vocab.Compile(schema)
+	case p.format == parse.FormatV32:
+		// DSML parameters are not one JSON value: force the opening only.
+		forcedText = "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\""
+		if ci.ToolChoice.Mode == "function" {
+			forcedText += ci.ToolChoice.Name + "\">\n"
+		}
+	default:
+		param = "tools"
+		open, sep, close := toolCallSyntax(p.format)
+		forcedText, suffixText = open, close
+		if ci.ToolChoice.Mode == "function" {
+			forcedText += ci.ToolChoice.Name + sep
+			i := slices.IndexFunc(ci.ToolList, func(t toolSpec) bool { return t.Name == ci.ToolChoice.Name })
+			gram, err = vocab.Compile(ci.ToolList[i].Parameters)
+		} else {
+			alts := make([]grammar.Alternative, len(ci.ToolList))
+			for i, t := range ci.ToolList {
+				alts[i] = grammar.Alternative{Prefix: []byte(t.Name + sep), Schema: json.RawMessage(t.Parameters)}
+			}
+			gram, err = vocab.CompileChoice(alts)
+		}
+	}
+	if err != nil {
+		return badRequest(param, "the JSON schema cannot be enforced: %v", err)
 	}
 	forced := tok.Encode(forcedText)
 	suffix := tok.Encode(suffixText)
-	if g.Model.grammar != nil && jsonOut {
-		// Compile once now so a bad schema is a 400, not a failed stream.
-		if _, err := g.Model.grammar.JSON(schema); err != nil {
-			return badRequest("response_format", "the JSON schema cannot be enforced: %v", err)
-		}
-	}
-	grammar := g.Model.grammar
+	stops := b.StopTokens
 	p.newConstraint = func() (engine.Constraint, error) {
-		c := &outputConstraint{gate: gate, open: gate < 0, forced: forced, suffix: suffix}
-		if jsonOut && grammar != nil {
-			inner, err := grammar.JSON(schema)
+		c := &outputConstraint{gate: gate, open: gate < 0, forced: forced, suffix: suffix, stops: stops}
+		if gram != nil {
+			inner, err := gram.New(after...)
 			if err != nil {
 				return nil, err
 			}
@@ -154,78 +168,17 @@ func (s *Server) constrain(g *genRequest, p *prepared) *apiError {
 		}
 		return c, nil
 	}
-	if ci.ToolChoice.Mode == "required" || ci.ToolChoice.Mode == "function" {
-		return nil // arguments are checked by the client, as with any tool call
-	}
-	p.check = check
 	return nil
 }
 
-// toolCallOpening returns the text that opens a tool call in the model's
-// format (with the function name when one is forced) and the text that
-// closes it.
-func toolCallOpening(format, name string) (open, close string) {
+// toolCallSyntax returns what opens a tool call in the model's format, what
+// separates the function name from its JSON arguments, and what closes the
+// call (and the block of calls).
+func toolCallSyntax(format string) (open, sep, close string) {
 	switch format {
 	case parse.FormatV31:
-		if name == "" {
-			return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>", ""
-		}
-		return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>" + name + "<｜tool▁sep｜>", "<｜tool▁call▁end｜><｜tool▁calls▁end｜>"
-	case parse.FormatV32:
-		if name == "" {
-			return "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"", ""
-		}
-		return "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"" + name + "\">\n", ""
-	case parse.FormatDeepSeekR1, parse.FormatDeepSeekV3:
-		if name == "" {
-			return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>", ""
-		}
-		return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>" + name + "\n```json\n", "\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>"
+		return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>", "<｜tool▁sep｜>", "<｜tool▁call▁end｜><｜tool▁calls▁end｜>"
+	default: // R1 and V3: type, name and fenced JSON
+		return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>", "\n```json\n", "\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>"
 	}
-	return "", ""
-}
-
-// jsonChecker validates output after generation: a JSON object
-// (json_object), or a value valid under schema.
-func jsonChecker(schema []byte) (func(string) error, error) {
-	if len(schema) == 0 {
-		return func(s string) error {
-			var obj map[string]json.RawMessage
-			if err := json.Unmarshal([]byte(s), &obj); err != nil {
-				return fmt.Errorf("%w: %v", errNoJSON, err)
-			}
-			return nil
-		}, nil
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.UseLoader(noLoader{})
-	if err := c.AddResource("request.json", doc); err != nil {
-		return nil, err
-	}
-	sch, err := c.Compile("request.json")
-	if err != nil {
-		return nil, err
-	}
-	return func(s string) error {
-		v, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(s)))
-		if err != nil {
-			return fmt.Errorf("%w: %v", errNoJSON, err)
-		}
-		if err := sch.Validate(v); err != nil {
-			return fmt.Errorf("the model's output does not match the JSON schema: %v", err)
-		}
-		return nil
-	}, nil
-}
-
-// noLoader refuses every external $ref: a request's schema must not make
-// the server read files or URLs.
-type noLoader struct{}
-
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("external schema references are not allowed (%s)", url)
 }

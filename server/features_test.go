@@ -12,7 +12,17 @@ import (
 )
 
 func TestJSONOutput(t *testing.T) {
-	ts := newTestServer(t, serverConfig{script: fixed(`{"name": "Ann", "age": 30}`)})
+	// Properties come in the schema's order (the grammar follows it, as
+	// OpenAI's strict mode writes them): the keys below are sorted.
+	ts := newTestServer(t, serverConfig{script: func(prompt string) string {
+		if strings.HasSuffix(prompt, "<think>") {
+			return "Ann is thirty.</think>Sure! Here is Ann: name Ann, age 30."
+		}
+		if strings.Contains(prompt, "chatty") {
+			return "Sure! Here is Ann: name Ann, age 30."
+		}
+		return `{"age": 30, "name": "Ann"}`
+	}})
 	ctx := context.Background()
 
 	// DeepSeek's rule: json_object needs "json" in the prompt.
@@ -34,7 +44,7 @@ func TestJSONOutput(t *testing.T) {
 
 	schema := map[string]any{
 		"type":                 "object",
-		"properties":           map[string]any{"name": map[string]any{"type": "string"}, "age": map[string]any{"type": "integer"}},
+		"properties":           map[string]any{"name": map[string]any{"type": "string", "maxLength": 8}, "age": map[string]any{"type": "integer"}},
 		"required":             []string{"name", "age"},
 		"additionalProperties": false,
 	}
@@ -52,6 +62,39 @@ func TestJSONOutput(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(resp.Choices[0].Message.Content), &person); err != nil || person.Name != "Ann" || person.Age != 30 {
 		t.Errorf("json_schema content %q: %v", resp.Choices[0].Message.Content, err)
+	}
+
+	// A model that would rather chat still writes JSON valid under the
+	// schema: decoding is constrained.
+	p.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Be chatty about Ann.")}
+	p.MaxTokens = openai.Int(400)
+	resp, err = ts.client.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loose struct {
+		Name string          `json:"name"`
+		Age  json.Number     `json:"age"`
+		Rest json.RawMessage `json:"-"`
+	}
+	dec := json.NewDecoder(strings.NewReader(resp.Choices[0].Message.Content))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&loose); err != nil || resp.Choices[0].FinishReason != "stop" {
+		t.Errorf("constrained output %q (finish %q) does not match the schema: %v", resp.Choices[0].Message.Content, resp.Choices[0].FinishReason, err)
+	} else if strings.Trim(string(loose.Age), "-0123456789") != "" {
+		t.Errorf("age %q is not an integer", loose.Age)
+	}
+	// The same for json_object in thinking mode: reasoning first, then JSON.
+	p = userChat("deepseek-reasoner", "Be chatty about Ann, in JSON.")
+	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
+	p.MaxTokens = openai.Int(400)
+	resp, err = ts.client.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := extraField(resp.Choices[0].Message.JSON.ExtraFields, "reasoning_content")
+	if err := json.Unmarshal([]byte(resp.Choices[0].Message.Content), &obj); err != nil || rc != "Ann is thirty." {
+		t.Errorf("thinking json_object: reasoning %q, content %q: %v", rc, resp.Choices[0].Message.Content, err)
 	}
 }
 

@@ -111,7 +111,6 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 		reasoning = p.thinking
 		rTokens   int
 		tail      string // the end of the raw text, to see "</think>" across tokens
-		content   strings.Builder
 		called    bool
 		last      time.Time
 	)
@@ -127,10 +126,6 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 	note := func(evs []parse.Event) {
 		for _, e := range evs {
 			switch e.Kind {
-			case parse.ContentDelta:
-				if p.check != nil {
-					content.WriteString(e.Text)
-				}
 			case parse.ToolCallStart:
 				called = true
 			}
@@ -209,11 +204,6 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 		}
 		if called && done.Finish == "stop" {
 			done.Finish = "tool_calls"
-		}
-		if p.check != nil && done.Finish == "stop" && done.Err == nil {
-			if err := p.check(content.String()); err != nil {
-				done.Err = err
-			}
 		}
 		u := ev.Usage
 		done.Usage = choiceUsage{Completion: u.CompletionTokens, Reasoning: min(rTokens, u.CompletionTokens)}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,11 +30,8 @@ type prepared struct {
 	plain     bool // completions: no parsing, all text is content
 	// newConstraint builds a choice's output constraint (nil: none).
 	newConstraint func() (engine.Constraint, error)
-	// check validates the content after generation when no grammar
-	// constrains it (nil: nothing to check).
-	check     func(content string) error
-	maxTokens int
-	sampling  sample.Params
+	maxTokens     int
+	sampling      sample.Params
 }
 
 // choiceSpec is one engine request.
@@ -304,6 +300,3 @@ func (s *Server) prepareCompletion(g *genRequest) (*prepared, *apiError) {
 	}
 	return p, nil
 }
-
-// errNoJSON is reported when unconstrained JSON output does not parse.
-var errNoJSON = errors.New("the model's output is not valid JSON")

@@ -26,6 +26,7 @@ import (
 
 	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/grammar"
 )
 
 // Model is one served model: its bundle and the engine that runs it.
@@ -36,14 +37,6 @@ type Model struct {
 	Bundle *bundle.Bundle
 	// Engine schedules the model's requests.
 	Engine *engine.Engine
-}
-
-// Grammar builds output constraints over one model's vocabulary (package
-// grammar implements it). JSON returns a constraint that only lets the
-// model write a JSON value valid under schema; a nil schema means any JSON
-// object (json_object mode). The constraint is used by one request only.
-type Grammar interface {
-	JSON(schema []byte) (engine.Constraint, error)
 }
 
 // Options configure a Server.
@@ -61,9 +54,6 @@ type Options struct {
 	// KeepAlive is the interval of keep-alive comments (streams) or blank
 	// lines (non-streaming responses) while a request waits (default 5s).
 	KeepAlive time.Duration
-	// NewGrammar builds the constraint factory of a model; nil (or a nil
-	// result) leaves JSON output to the model and validates it afterwards.
-	NewGrammar func(*bundle.Text) (Grammar, error)
 	// Web, if set, serves the chat page at / (and its own routes).
 	Web http.Handler
 	// Registry receives the metrics (default: a new registry).
@@ -94,7 +84,9 @@ type Server struct {
 // servedModel is a Model with what the server derives from it.
 type servedModel struct {
 	Model
-	grammar     Grammar
+	// vocab is the vocabulary prepared for constrained decoding, built on
+	// first use (it walks every token once).
+	vocab       func() (*grammar.Vocab, error)
 	fingerprint string
 	created     int64
 }
@@ -129,14 +121,9 @@ func New(opt Options) (*Server, error) {
 			return nil, fmt.Errorf("server: two models are named %q", m.Name)
 		}
 		sum := sha256.Sum256([]byte(m.Name + "\x00" + m.Bundle.Path))
-		sm := &servedModel{Model: m, fingerprint: "fp_" + hex.EncodeToString(sum[:5]) + "_seekd", created: s.started.Unix()}
-		if opt.NewGrammar != nil {
-			g, err := opt.NewGrammar(m.Bundle.Text)
-			if err != nil {
-				return nil, fmt.Errorf("server: model %q: grammar: %w", m.Name, err)
-			}
-			sm.grammar = g
-		}
+		tok := m.Bundle.Tokenizer
+		sm := &servedModel{Model: m, fingerprint: "fp_" + hex.EncodeToString(sum[:5]) + "_seekd", created: s.started.Unix(),
+			vocab: sync.OnceValues(func() (*grammar.Vocab, error) { return grammar.FromTokenizer(tok) })}
 		s.models = append(s.models, sm)
 		s.byName[m.Name] = sm
 	}
