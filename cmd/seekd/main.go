@@ -42,6 +42,7 @@ func newRootCmd() *cobra.Command {
 		newCacheCmd(),
 		newBenchCmd(),
 		newShowCmd(),
+		newRunCmd(),
 		newPullCmd(),
 		newListCmd(),
 		newRmCmd(),
