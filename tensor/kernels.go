@@ -117,6 +117,10 @@ type kernels struct {
 	// back to the float32 kernels.
 	quantizeQ8 func(dst *x86.Q8Row, x []float32)
 	matVecQ8   [numDTypes]func(y []float32, w []byte, rowBytes int, x *x86.Q8Row)
+	// Integer tile products of many activation rows (VNNI).
+	packQ8Tile [numDTypes]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
+	packQ8Acts func(x []byte, xs []float32, rows []x86.Q8Row, b0, nb int)
+	tileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32)
 
 	// directMax is the largest activation count for which products run
 	// matVec once per activation row instead of decoding weight tiles for
@@ -181,6 +185,9 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 		k.gemm = f.Gemm
 	}
 	k.quantizeQ8 = f.QuantizeQ8
+	if k.quantizeQ8 != nil {
+		k.packQ8Acts, k.tileQ8 = f.PackQ8Acts, f.TileQ8
+	}
 	for i, dt := range x86Formats {
 		if f.MatVec[i] != nil {
 			k.matVec[dt] = f.MatVec[i]
@@ -190,6 +197,9 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 		}
 		if k.quantizeQ8 != nil {
 			k.matVecQ8[dt] = f.MatVecQ8[i]
+			if f.TileQ8 != nil {
+				k.packQ8Tile[dt] = f.PackQ8Tile[i]
+			}
 		}
 	}
 	k.directMax, k.directMaxQ8 = 4, 8

@@ -70,6 +70,7 @@ const (
 	tiled    unitKind = iota // decode weight tiles, multiply in float32
 	direct                   // fused mat-vec per activation row
 	directQ8                 // fused mat-vec with 8-bit activations
+	tiledQ8                  // integer tiles with 8-bit activations (VNNI)
 )
 
 // MatMulBatch runs independent products (several experts, or matrices
@@ -109,7 +110,9 @@ func (p *Pool) MatMulBatch(ps []Product) {
 		}
 		kind := tiled
 		switch {
-		case q8[i] != nil:
+		case q8[i].panel != nil:
+			kind = tiledQ8
+		case q8[i].rows != nil:
 			kind = directQ8
 		case pr.N <= k.directMax && k.hasMatVec(w.DType):
 			kind = direct
@@ -125,8 +128,10 @@ func (p *Pool) MatMulBatch(ps []Product) {
 		for _, u := range units[lo:hi] {
 			pr := &ps[u.prod]
 			switch u.kind {
+			case tiledQ8:
+				tiledQ8Rows(k, sc, pr, q8[u.prod].panel, u.lo, u.hi)
 			case directQ8:
-				matVecQ8Rows(k, pr, q8[u.prod], u.lo, u.hi)
+				matVecQ8Rows(k, pr, q8[u.prod].rows, u.lo, u.hi)
 			case direct:
 				matVecRows(k, pr, u.lo, u.hi)
 			default:
@@ -141,56 +146,122 @@ func (p *Pool) MatMulBatch(ps []Product) {
 	}
 }
 
-// quantizeInputs quantizes, once per distinct input, the activations of
-// the products that run with 8-bit activations; it returns their rows per
-// product (nil for the others). The rows live in the pool when locked.
-func (p *Pool) quantizeInputs(k *kernels, ps []Product, locked bool) [][]x86.Q8Row {
-	if p == nil || p.act != Q8Activations || k.quantizeQ8 == nil {
-		return make([][]x86.Q8Row, len(ps))
+// q8Input is a product's activations quantized to 8 bits: rows for the
+// fused mat-vecs, or a panel for the integer tiles.
+type q8Input struct {
+	rows  []x86.Q8Row
+	panel *q8Panel
+}
+
+// q8Panel holds activation rows quantized and packed for the VNNI tiles,
+// per group of x86.VNNIActs rows: nb blocks of x86.VNNIActBytes bytes and
+// x86.VNNIActScales floats.
+type q8Panel struct {
+	x      []byte
+	xs     []float32
+	nb     int
+	groups int
+}
+
+// useQ8 reports how a product meets 8-bit activations: fused mat-vecs,
+// integer tiles, or not at all.
+func (p *Pool) useQ8(k *kernels, pr *Product) (rows, panel bool) {
+	if p == nil || p.act != Q8Activations || k.quantizeQ8 == nil || pr.N == 0 || pr.W.Cols == 0 || pr.W.Cols%32 != 0 {
+		return false, false
 	}
-	out := make([][]x86.Q8Row, len(ps))
-	need := 0
+	dt := pr.W.DType
+	if pr.N <= k.directMaxQ8 {
+		return k.matVecQ8[dt] != nil, false
+	}
+	return false, k.tileQ8 != nil && k.packQ8Tile[dt] != nil
+}
+
+// quantizeInputs quantizes, once per distinct input, the activations of
+// the products that run with 8-bit activations. The rows live in the pool
+// when it is locked (and the panels are then packed in parallel).
+func (p *Pool) quantizeInputs(k *kernels, ps []Product, locked bool) []q8Input {
+	out := make([]q8Input, len(ps))
+	needRows, needPanel := 0, 0
 	for i := range ps {
-		pr := &ps[i]
-		if pr.N > 0 && pr.N <= k.directMaxQ8 && k.matVecQ8[pr.W.DType] != nil && pr.W.Cols > 0 {
-			need += pr.N
+		rows, panel := p.useQ8(k, &ps[i])
+		switch {
+		case rows:
+			needRows += ps[i].N
+		case panel:
+			needPanel += ceilDiv(ps[i].N, x86.VNNIActs) * ps[i].W.Cols / 32
 		}
 	}
-	if need == 0 {
+	if needRows+needPanel == 0 {
 		return out
 	}
-	var pool []x86.Q8Row
+	var rowBuf []x86.Q8Row
+	var panX []byte
+	var panS []float32
 	if locked {
-		if len(p.q8) < need {
-			p.q8 = append(p.q8, make([]x86.Q8Row, need-len(p.q8))...)
+		if len(p.q8) < needRows {
+			p.q8 = append(p.q8, make([]x86.Q8Row, needRows-len(p.q8))...)
 		}
-		pool = p.q8
+		if len(p.panelX) < needPanel*x86.VNNIActBytes {
+			p.panelX = make([]byte, needPanel*x86.VNNIActBytes)
+			p.panelS = make([]float32, needPanel*x86.VNNIActScales)
+		}
+		rowBuf, panX, panS = p.q8, p.panelX, p.panelS
 	} else {
-		pool = make([]x86.Q8Row, need)
+		rowBuf = make([]x86.Q8Row, needRows)
+		panX, panS = make([]byte, needPanel*x86.VNNIActBytes), make([]float32, needPanel*x86.VNNIActScales)
 	}
-	next := 0
 	for i := range ps {
 		pr := &ps[i]
-		if pr.N == 0 || pr.N > k.directMaxQ8 || k.matVecQ8[pr.W.DType] == nil || pr.W.Cols == 0 {
+		rows, panel := p.useQ8(k, pr)
+		if !rows && !panel {
 			continue
 		}
 		x := pr.X[:pr.N*pr.W.Cols]
-		for j := range ps[:i] { // products with the same input share its rows
-			if out[j] != nil && len(out[j]) == pr.N && ps[j].W.Cols == pr.W.Cols && &ps[j].X[0] == &x[0] {
-				out[i] = out[j]
-				break
+		shared := false
+		for j := range ps[:i] { // products with the same input share it
+			if (out[j].rows != nil || out[j].panel != nil) && ps[j].N == pr.N && ps[j].W.Cols == pr.W.Cols && &ps[j].X[0] == &x[0] {
+				if r2, p2 := p.useQ8(k, &ps[j]); r2 == rows && p2 == panel {
+					out[i], shared = out[j], true
+					break
+				}
 			}
 		}
-		if out[i] != nil {
+		if shared {
 			continue
 		}
-		rows := pool[next : next+pr.N]
-		next += pr.N
-		for r := range rows {
-			sizeQ8(&rows[r], pr.W.Cols)
-			k.quantizeQ8(&rows[r], x[r*pr.W.Cols:(r+1)*pr.W.Cols])
+		cols := pr.W.Cols
+		if rows {
+			rs := rowBuf[:pr.N]
+			rowBuf = rowBuf[pr.N:]
+			for r := range rs {
+				sizeQ8(&rs[r], cols)
+				k.quantizeQ8(&rs[r], x[r*cols:(r+1)*cols])
+			}
+			out[i].rows = rs
+			continue
 		}
-		out[i] = rows
+		pan := &q8Panel{nb: cols / 32, groups: ceilDiv(pr.N, x86.VNNIActs)}
+		size := pan.groups * pan.nb
+		pan.x, pan.xs = panX[:size*x86.VNNIActBytes], panS[:size*x86.VNNIActScales]
+		panX, panS = panX[size*x86.VNNIActBytes:], panS[size*x86.VNNIActScales:]
+		pack := func(part, lo, hi int) {
+			sc := p.scratchFor(part)
+			for g := lo; g < hi; g++ {
+				rs := sc.q8Rows[:min(x86.VNNIActs, pr.N-g*x86.VNNIActs)]
+				for r := range rs {
+					i := g*x86.VNNIActs + r
+					sizeQ8(&rs[r], cols)
+					k.quantizeQ8(&rs[r], x[i*cols:(i+1)*cols])
+				}
+				k.packQ8Acts(pan.x[g*pan.nb*x86.VNNIActBytes:], pan.xs[g*pan.nb*x86.VNNIActScales:], rs, 0, pan.nb)
+			}
+		}
+		if locked {
+			p.dispatch(pan.groups, 1, pack)
+		} else {
+			pack(-1, 0, pan.groups)
+		}
+		out[i].panel = pan
 	}
 	return out
 }
@@ -228,7 +299,10 @@ func productCost(pr *Product) float64 {
 
 // scratch is one participant's working memory.
 type scratch struct {
-	tile []float32
+	tile   []float32
+	q8Rows [x86.VNNIActs]x86.Q8Row
+	q8W    []byte
+	q8S    []float32
 }
 
 func (p *Pool) scratchFor(part int) *scratch {
@@ -313,6 +387,54 @@ func tiledRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
 					}
 				}
 				k.gemm(y[r0:], w.Rows, tile, tileCols, nr, x[k0:], w.Cols, n, kw)
+			}
+		}
+	}
+}
+
+// Tiling of the integer tile products: weight tiles of x86.VNNIRows rows
+// by tileBlocksQ8 blocks of 32 columns (16 KiB) meet actGroupsQ8 groups of
+// activation rows (320 KiB of panel) before the next tile is packed.
+const (
+	tileBlocksQ8 = 32
+	actGroupsQ8  = 32
+)
+
+// tiledQ8Rows computes rows [lo, hi) of a product from its activation
+// panel: each weight tile is packed once per pass over actGroupsQ8 groups
+// of activation rows, and the partial sums of column blocks accumulate in Y.
+func tiledQ8Rows(k *kernels, sc *scratch, pr *Product, pan *q8Panel, lo, hi int) {
+	w := pr.W
+	for i := 0; i < pr.N; i++ {
+		clear(pr.Y[i*w.Rows+lo : i*w.Rows+hi])
+	}
+	if sc.q8W == nil {
+		sc.q8W = make([]byte, tileBlocksQ8*x86.VNNITileBytes)
+		sc.q8S = make([]float32, tileBlocksQ8*x86.VNNITileScales)
+	}
+	pack := k.packQ8Tile[w.DType]
+	rb := w.rowBytes
+	var out [x86.VNNIActs][x86.VNNIRows]float32
+	for a0 := 0; a0 < pan.groups; a0 += actGroupsQ8 {
+		a1 := min(pan.groups, a0+actGroupsQ8)
+		for b0 := 0; b0 < pan.nb; b0 += tileBlocksQ8 {
+			nb := min(tileBlocksQ8, pan.nb-b0)
+			for r0 := lo; r0 < hi; r0 += x86.VNNIRows {
+				nr := min(x86.VNNIRows, hi-r0)
+				pack(sc.q8W, sc.q8S, w.Data[r0*rb:hi*rb], rb, nr, b0, nb)
+				for g := a0; g < a1; g++ {
+					i0 := g * x86.VNNIActs
+					ng := min(x86.VNNIActs, pr.N-i0)
+					out = [x86.VNNIActs][x86.VNNIRows]float32{}
+					for gi := 0; gi < ng; gi++ {
+						copy(out[gi][:nr], pr.Y[(i0+gi)*w.Rows+r0:])
+					}
+					off := g*pan.nb + b0
+					k.tileQ8(sc.q8W, sc.q8S, pan.x[off*x86.VNNIActBytes:], pan.xs[off*x86.VNNIActScales:], nb, &out)
+					for gi := 0; gi < ng; gi++ {
+						copy(pr.Y[(i0+gi)*w.Rows+r0:(i0+gi)*w.Rows+r0+nr], out[gi][:nr])
+					}
+				}
 			}
 		}
 	}

@@ -262,19 +262,31 @@ func TestMatMulQ8Activations(t *testing.T) {
 }
 
 func TestMatMulLargeBatch(t *testing.T) {
-	// More activation rows than one pass over a tile takes (tileBatch).
+	// More activation rows than one pass over a tile takes (tileBatch,
+	// and actGroupsQ8 groups with 8-bit activations).
 	rng := rand.New(rand.NewPCG(15, 16))
 	forEachSet(t, func(t *testing.T, k *kernels) {
-		pool := NewPool(2, WithKernels(k.set))
-		defer pool.Close()
-		for _, dt := range []DType{BF16, Q4_0} {
-			m := randomMatrix(t, rng, dt, 9, 64)
-			n := 2*tileBatch + 3
-			x := randomVec(rng, n*64)
-			want, mag := refMatMul(t, m, x, n)
-			y := make([]float32, n*9)
-			pool.MatMul(y, m, x, n)
-			checkProduct(t, fmt.Sprintf("%v n=%d", dt, n), y, want, mag, 64)
+		for _, act := range []Activations{ExactActivations, Q8Activations} {
+			pool := NewPool(2, WithKernels(k.set), WithActivations(act))
+			for _, dt := range []DType{BF16, Q4_0, Q8_0} {
+				m := randomMatrix(t, rng, dt, 19, 64)
+				n := max(2*tileBatch, 8*actGroupsQ8) + 3
+				x := randomVec(rng, n*64)
+				want, mag := refMatMul(t, m, x, n)
+				bound := q8Bound(t, m, x, n)
+				y := make([]float32, n*19)
+				pool.MatMul(y, m, x, n)
+				for i := range want {
+					tol := 2 * float64(64/4+16) * 0x1p-24 * mag[i]
+					if act == Q8Activations {
+						tol += bound[i]
+					}
+					if math.Abs(float64(y[i])-want[i]) > tol {
+						t.Fatalf("%v %v n=%d: y[%d] = %g, want %g ± %g", act, dt, n, i, y[i], want[i], tol)
+					}
+				}
+			}
+			pool.Close()
 		}
 	})
 }

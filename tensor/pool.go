@@ -33,6 +33,8 @@ type Pool struct {
 	workers []*worker
 	scratch []*scratch  // per participant: 0 is the calling goroutine
 	q8      []x86.Q8Row // quantized activations of one MatMulBatch
+	panelX  []byte      // and their VNNI panels
+	panelS  []float32
 }
 
 // worker is one parked-or-spinning goroutine of a Pool.

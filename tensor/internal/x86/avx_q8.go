@@ -295,13 +295,14 @@ func mvQ6Kq8(y []float32, w []byte, rowBytes int, x *Q8Row) {
 func quantQ8_512(dst *Q8Row, x []float32) {
 	k := len(x) / 32 * 32
 	checkQ8(dst, k)
+	if k == 0 {
+		return
+	}
 	abs := bci16(0x7fffffff)
-	var q [16]int32
+	px, pq := unsafe.Pointer(&x[0]), unsafe.Pointer(&dst.Q[0])
 	for b := 0; b < k/32; b++ {
-		p := unsafe.Pointer(&x[32*b])
-		v0, v1 := ld16(p), ld16(unsafe.Add(p, 64))
-		m := v0.AsInt32x16().And(abs).AsFloat32x16().Max(v1.AsInt32x16().And(abs).AsFloat32x16())
-		amax := hmax16(m)
+		v0, v1 := ld16(px), ld16(unsafe.Add(px, 64))
+		amax := hmax16(v0.AsInt32x16().And(abs).AsFloat32x16().Max(v1.AsInt32x16().And(abs).AsFloat32x16()))
 		d, id := amax/127, float32(0)
 		if amax != 0 {
 			id = 127 / amax
@@ -309,32 +310,26 @@ func quantQ8_512(dst *Q8Row, x []float32) {
 		vid := bc16(id)
 		q0 := v0.Mul(vid).RoundToEvenScaled(0).ConvertToInt32()
 		q1 := v1.Mul(vid).RoundToEvenScaled(0).ConvertToInt32()
-		q0.SaturateToInt8().Store((*[16]int8)(unsafe.Pointer(&dst.Q[32*b])))
-		q1.SaturateToInt8().Store((*[16]int8)(unsafe.Pointer(&dst.Q[32*b+16])))
-		q0.Store(&q)
-		s0 := hsumi(&q)
-		q1.Store(&q)
-		s1 := hsumi(&q)
+		q0.SaturateToInt8().Store((*[16]int8)(pq))
+		q1.SaturateToInt8().Store((*[16]int8)(unsafe.Add(pq, 16)))
+		s0, s1 := hsumi16(q0), hsumi16(q1)
 		dst.D[b], dst.S[b] = d, d*float32(s0+s1)
 		dst.Sum16[2*b], dst.Sum16[2*b+1] = int16(s0), int16(s1)
+		px, pq = unsafe.Add(px, 128), unsafe.Add(pq, 32)
 	}
 }
 
+// hmax16 returns the largest lane of v.
 func hmax16(v f32x16) float32 {
 	a := v.GetLo().Max(v.GetHi())
-	var buf [8]float32
-	a.Store(&buf)
-	m := buf[0]
-	for _, f := range buf[1:] {
-		m = max(m, f)
-	}
-	return m
+	b := a.GetLo().Max(a.GetHi())
+	return max(max(b.GetElem(0), b.GetElem(1)), max(b.GetElem(2), b.GetElem(3)))
 }
 
-func hsumi(q *[16]int32) int32 {
-	var s int32
-	for _, v := range q {
-		s += v
-	}
-	return s
+// hsumi16 returns the sum of the lanes of v.
+func hsumi16(v archsimd.Int32x16) int32 {
+	a := v.GetLo().Add(v.GetHi())
+	b := a.GetLo().Add(a.GetHi())
+	b = b.AddPairs(b)
+	return b.GetElem(0) + b.GetElem(1)
 }

@@ -55,6 +55,13 @@ type Funcs struct {
 	// MatVecQ8[T] is MatVec with activations quantized by QuantizeQ8 (nil
 	// for the formats without an integer kernel).
 	MatVecQ8 [NumFormats]func(y []float32, w []byte, rowBytes int, x *Q8Row)
+	// VNNI tile products (nil without AVX512-VNNI; see vnni.go for the
+	// layouts): PackQ8Tile[T] packs up to VNNIRows weight rows of a
+	// format, PackQ8Acts up to VNNIActs quantized activation rows, and
+	// TileQ8 multiplies a tile with a panel, adding to out.
+	PackQ8Tile [NumFormats]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
+	PackQ8Acts func(x []byte, xs []float32, rows []Q8Row, b0, nb int)
+	TileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32)
 	// Gemm adds Σ_c w[r*ws+c]·x[i*xs+c] over c < k to y[i*ys+r] for r <
 	// rows and i < n.
 	Gemm func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
@@ -87,3 +94,13 @@ type Q8Row struct {
 	S     []float32 // len K/32
 	Sum16 []int16   // len K/16
 }
+
+// Sizes of one block of a VNNI weight tile and of an activation panel.
+const (
+	VNNITileBytes  = 512
+	VNNITileScales = 32
+	VNNIActBytes   = 256
+	VNNIActScales  = 16
+	VNNIRows       = 16 // weight rows per tile
+	VNNIActs       = 8  // activation rows per panel
+)

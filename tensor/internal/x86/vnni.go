@@ -1,0 +1,127 @@
+//go:build goexperiment.simd && amd64
+
+package x86
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Tile products of block-quantized weights with 8-bit activations on
+// AVX512-VNNI: VPDPBUSD multiplies 64 unsigned weight bytes by 4 signed
+// activation bytes broadcast to all lanes and adds the four products to
+// 16 int32 lanes, one per weight row. For a block of 32 columns each
+// activation row gets an int32 sum per weight row, which is scaled once
+// per block in float32.
+//
+// Weight tile, per block of 32 columns (VNNITileBytes bytes, VNNITileScales
+// floats): for column groups c = 0..7 of 4 columns, the 4 quants of weight
+// rows 0..15 (byte 64c+4r+j is column 4c+j of row r), unsigned; then d[16]
+// and m[16]. Row r's weight at column k of the block is d[r]·u + m[r].
+//
+// Activation panel, per group of 8 activation rows and block of 32 columns
+// (VNNIActBytes bytes, VNNIActScales floats): byte 32c+4g+j is column 4c+j
+// of row g; then the rows' block scales dx[8] and S[8] (Q8Row.D and .S).
+//
+// With those, Σ_k w·x over a block is d·dx·Σ u·q + m·S for each pair.
+
+// vnniTile adds to out[g][r] the products of the nb blocks of the tile
+// (w, ws) with those of the panel (x, xs). Assembly (vnni_amd64.s).
+//
+//go:noescape
+func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, out *[8][16]float32)
+
+// tileQ8VNNI checks the sizes and runs vnniTile.
+func tileQ8VNNI(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32) {
+	if nb <= 0 {
+		return
+	}
+	if len(w) < nb*VNNITileBytes || len(ws) < nb*VNNITileScales || len(x) < nb*VNNIActBytes || len(xs) < nb*VNNIActScales {
+		panic(fmt.Sprintf("x86: VNNI tile of %d blocks with %d, %d, %d, %d", nb, len(w), len(ws), len(x), len(xs)))
+	}
+	vnniTile(unsafe.Pointer(&w[0]), unsafe.Pointer(&ws[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&xs[0]), nb, out)
+}
+
+// checkPack panics unless nr rows of blocks [b0, b0+nb) fit data and the
+// tile fits w and ws.
+func checkPack(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb, blockBytes int) {
+	if nr < 0 || nr > VNNIRows || len(w) < nb*VNNITileBytes || len(ws) < nb*VNNITileScales ||
+		(nr > 0 && (rowBytes < (b0+nb)*blockBytes || (nr-1)*rowBytes+(b0+nb)*blockBytes > len(data))) {
+		panic(fmt.Sprintf("x86: packing %d rows of blocks [%d,%d) from %d bytes (stride %d)", nr, b0, b0+nb, len(data), rowBytes))
+	}
+}
+
+// packQ4_0 packs blocks [b0, b0+nb) of nr Q4_0 rows (rows past nr are
+// zero): u is the nibble, d the block scale, m = -8d.
+func packQ4_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
+	checkPack(w, ws, data, rowBytes, nr, b0, nb, 18)
+	if nr < VNNIRows {
+		clear(w[:nb*VNNITileBytes])
+		clear(ws[:nb*VNNITileScales])
+	}
+	for r := 0; r < nr; r++ {
+		src := unsafe.Pointer(&data[r*rowBytes+b0*18])
+		dst := unsafe.Pointer(&w[4*r])
+		for b := 0; b < nb; b++ {
+			d := f16p(src)
+			ws[b*VNNITileScales+r], ws[b*VNNITileScales+16+r] = d, -8*d
+			for c := uintptr(0); c < 4; c++ {
+				q := *(*uint32)(unsafe.Add(src, 2+4*c))
+				*(*uint32)(unsafe.Add(dst, 64*c)) = q & 0x0f0f0f0f
+				*(*uint32)(unsafe.Add(dst, 64*(c+4))) = q >> 4 & 0x0f0f0f0f
+			}
+			src, dst = unsafe.Add(src, 18), unsafe.Add(dst, VNNITileBytes)
+		}
+	}
+}
+
+// packQ8_0 packs Q8_0 rows: u = q+128 (the sign bit flipped), m = -128d.
+func packQ8_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
+	checkPack(w, ws, data, rowBytes, nr, b0, nb, 34)
+	if nr < VNNIRows {
+		clear(w[:nb*VNNITileBytes])
+		clear(ws[:nb*VNNITileScales])
+	}
+	for r := 0; r < nr; r++ {
+		src := unsafe.Pointer(&data[r*rowBytes+b0*34])
+		dst := unsafe.Pointer(&w[4*r])
+		for b := 0; b < nb; b++ {
+			d := f16p(src)
+			ws[b*VNNITileScales+r], ws[b*VNNITileScales+16+r] = d, -128*d
+			for c := uintptr(0); c < 8; c++ {
+				*(*uint32)(unsafe.Add(dst, 64*c)) = *(*uint32)(unsafe.Add(src, 2+4*c)) ^ 0x80808080
+			}
+			src, dst = unsafe.Add(src, 34), unsafe.Add(dst, VNNITileBytes)
+		}
+	}
+}
+
+// packActs packs blocks [b0, b0+nb) of up to 8 quantized activation rows
+// into a panel (rows past len(rows) are zero).
+func packActs(x []byte, xs []float32, rows []Q8Row, b0, nb int) {
+	if len(rows) > VNNIActs || len(x) < nb*VNNIActBytes || len(xs) < nb*VNNIActScales {
+		panic(fmt.Sprintf("x86: packing %d activation rows of %d blocks into %d, %d", len(rows), nb, len(x), len(xs)))
+	}
+	if nb <= 0 {
+		return
+	}
+	if len(rows) < VNNIActs {
+		clear(x[:nb*VNNIActBytes])
+		clear(xs[:nb*VNNIActScales])
+	}
+	for g := range rows {
+		q := &rows[g]
+		checkQ8(q, (b0+nb)*32)
+		src := unsafe.Pointer(&q.Q[b0*32])
+		dst := unsafe.Pointer(&x[4*g])
+		for b := 0; b < nb; b++ {
+			for c := uintptr(0); c < 8; c++ {
+				*(*uint32)(unsafe.Add(dst, 32*c)) = *(*uint32)(unsafe.Add(src, 4*c))
+			}
+			src, dst = unsafe.Add(src, 32), unsafe.Add(dst, VNNIActBytes)
+		}
+		for b := 0; b < nb; b++ {
+			xs[b*VNNIActScales+g], xs[b*VNNIActScales+8+g] = q.D[b0+b], q.S[b0+b]
+		}
+	}
+}
