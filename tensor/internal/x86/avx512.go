@@ -39,7 +39,7 @@ func AVX512() *Funcs {
 	f.MatVecQ8[Q4K] = mvQ4Kq8
 	f.MatVecQ8[Q6K] = mvQ6Kq8
 	if archsimd.X86.AVX512VNNI() {
-		f.PackQ8Tile[Q8_0], f.PackQ8Tile[Q4_0] = packQ8_0, packQ4_0
+		f.PackQ8Tile[Q8_0], f.PackQ8Tile[Q4_0], f.PackQ8Tile[Q4K] = packQ8_0, packQ4_0, packQ4K
 		f.PackQ8Acts, f.TileQ8 = packActs, tileQ8VNNI
 	}
 	return f

@@ -96,6 +96,39 @@ func packQ8_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
 	}
 }
 
+// packQ4K packs Q4_K rows; b0 and nb are whole super-blocks (multiples
+// of 8 blocks). Sub-block j of a super-block is block j: u is the nibble,
+// d = d·sc_j and m = -dmin·m_j.
+func packQ4K(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
+	if b0%8 != 0 || nb%8 != 0 {
+		panic(fmt.Sprintf("x86: Q4_K tile of blocks [%d,%d) is not whole super-blocks", b0, b0+nb))
+	}
+	checkPack(w, ws, data, rowBytes, nr, b0/8, nb/8, 144)
+	if nr < VNNIRows {
+		clear(w[:nb*VNNITileBytes])
+		clear(ws[:nb*VNNITileScales])
+	}
+	for r := 0; r < nr; r++ {
+		off := r*rowBytes + b0/8*144
+		dst := unsafe.Pointer(&w[4*r])
+		for sb := 0; sb < nb/8; sb++ {
+			f := q4kFactorsScalar(data[off : off+144])
+			qs := unsafe.Pointer(&data[off+16])
+			for j := 0; j < 8; j++ {
+				b := 8*sb + j
+				ws[b*VNNITileScales+r], ws[b*VNNITileScales+16+r] = f[j], -f[8+j]
+				src := unsafe.Add(qs, 32*(j/2))
+				shift := uint(4 * (j % 2))
+				for c := uintptr(0); c < 8; c++ {
+					*(*uint32)(unsafe.Add(dst, 64*c)) = *(*uint32)(unsafe.Add(src, 4*c)) >> shift & 0x0f0f0f0f
+				}
+				dst = unsafe.Add(dst, VNNITileBytes)
+			}
+			off += 144
+		}
+	}
+}
+
 // packActs packs blocks [b0, b0+nb) of up to 8 quantized activation rows
 // into a panel (rows past len(rows) are zero).
 func packActs(x []byte, xs []float32, rows []Q8Row, b0, nb int) {
