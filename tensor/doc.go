@@ -24,12 +24,14 @@
 // MatMulBatch run several products in one parallel dispatch.
 //
 // With Q8Activations (WithActivations, or SEEKD_ACTIVATIONS=q8), products
-// of GGUF Q8_0, Q4_0, Q4_K and Q6_K weights with few activation rows
-// quantize the activations to 8 bits per block of 32 and multiply in
-// integers, as llama.cpp does: two to three times fewer bytes and
-// instructions per weight, at a cost in accuracy that llama.cpp shares.
-// The default, ExactActivations, gives the dequantize-then-multiply
-// results within float32 rounding.
+// of GGUF Q8_0, Q4_0, Q4_K and Q6_K weights quantize the activations to 8
+// bits per block of 32 and multiply in integers, as llama.cpp does: fused
+// mat-vecs for up to 8 activation rows (two to three times fewer bytes
+// and instructions per weight), and for more rows of Q8_0, Q4_0 and Q4_K
+// weights, tiles repacked for AVX512-VNNI (four to five times the float32
+// tiles; the one assembly loop in the package, as archsimd lacks VPDPBUSD).
+// The cost in accuracy is llama.cpp's. The default, ExactActivations,
+// gives the dequantize-then-multiply results within float32 rounding.
 //
 // # Threads
 //
