@@ -187,7 +187,7 @@ func (s *Server) wrap(endpoint string, auth bool, h http.Handler) http.Handler {
 				}
 			}
 			s.metrics.requests.WithLabelValues(endpoint, fmt.Sprint(rw.code())).Inc()
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 		}()
 		if auth {
 			if key, ok := s.authorize(r); !ok {

@@ -39,6 +39,7 @@ import (
 
 	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/kvcache"
 	"github.com/seekd/seekd/model"
 	"github.com/seekd/seekd/server"
 	"github.com/seekd/seekd/tensor"
@@ -53,12 +54,17 @@ func main() {
 	threads := flag.Int("threads", 0, "compute threads (default: one per CPU)")
 	benchList := flag.String("bench", "", "bench mode: comma-separated stream counts, e.g. 1,4,8")
 	tokens := flag.Int("tokens", 32, "tokens per stream (bench mode)")
+	forward := flag.Bool("forward", false, "with -bench: time model.Forward on batches of that many one-token sequences, without the server")
 	flag.Parse()
 
 	pool := tensor.NewPool(*threads)
 	b, err := bundle.Open(*modelPath, bundle.Options{Model: model.Options{Pool: pool}})
 	if err != nil {
 		fail(err)
+	}
+	if *forward {
+		forwardBench(b.Model, parseCounts(*benchList), *tokens)
+		return
 	}
 	log := slog.New(slog.DiscardHandler)
 	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, Logger: log})
@@ -79,15 +85,7 @@ func main() {
 	chat := b.Template != nil
 
 	if *benchList != "" {
-		var counts []int
-		for _, f := range strings.Split(*benchList, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				fail(fmt.Errorf("-bench: %q is not a stream count", f))
-			}
-			counts = append(counts, n)
-		}
-		bench(base, counts, *tokens)
+		bench(base, parseCounts(*benchList), *tokens)
 	} else {
 		load(base, eng, chat, *streams, *duration, *disconnect)
 	}
@@ -375,5 +373,56 @@ func bench(base string, counts []int, tokens int) {
 		}
 		secs := end.Sub(start).Seconds()
 		fmt.Printf("streams %d: %d decode tokens in %.2fs = %.2f tok/s aggregate (%.2f per stream)\n", n, total, secs, float64(total)/secs, float64(total)/secs/float64(n))
+	}
+}
+
+func parseCounts(list string) []int {
+	var counts []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fail(fmt.Errorf("-bench: %q is not a stream count", f))
+		}
+		counts = append(counts, n)
+	}
+	return counts
+}
+
+// forwardBench times decode steps of batches of n one-token sequences on
+// the model alone: the cost of a step as the batch grows.
+func forwardBench(m model.Model, counts []int, steps int) {
+	c := m.Config()
+	for _, n := range counts {
+		pool, err := kvcache.NewPool(kvcache.Layout{Layers: c.Layers, Width: c.KVWidth()}, 64, int64(n)*int64(c.Layers*c.KVWidth()*4)*int64(steps+80))
+		if err != nil {
+			fail(err)
+		}
+		seqs := make([]*model.Seq, n)
+		for i := range seqs {
+			kv := pool.NewSeq()
+			if err := kv.Reserve(steps + 17); err != nil {
+				fail(err)
+			}
+			prompt := make([]int, 16)
+			for j := range prompt {
+				prompt[j] = (1000 + 7*i + j) % c.Vocab
+			}
+			seqs[i] = &model.Seq{Tokens: prompt, KV: kv}
+		}
+		if err := m.Forward(context.Background(), &model.Batch{Seqs: seqs}); err != nil {
+			fail(err)
+		}
+		start := time.Now()
+		for s := range steps {
+			for i, q := range seqs {
+				q.Pos = 16 + s
+				q.Tokens = []int{(2000 + i + s) % c.Vocab}
+			}
+			if err := m.Forward(context.Background(), &model.Batch{Seqs: seqs}); err != nil {
+				fail(err)
+			}
+		}
+		secs := time.Since(start).Seconds()
+		fmt.Printf("batch %d: %d steps in %.2fs = %.3f s/step, %.2f tok/s aggregate\n", n, steps, secs, secs/float64(steps), float64(n*steps)/secs)
 	}
 }
