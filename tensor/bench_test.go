@@ -49,7 +49,7 @@ func benchMatMul(b *testing.B, dt DType, rows, cols int) {
 		y := make([]float32, n*rows)
 		for _, k := range builtKernels {
 			acts := []Activations{ExactActivations}
-			if n <= k.directMaxQ8 && k.matVecQ8[dt] != nil {
+			if k.matVecQ8[dt] != nil || k.packQ8Tile[dt] != nil {
 				acts = append(acts, Q8Activations)
 			}
 			for _, act := range acts {
@@ -66,6 +66,7 @@ func benchMatMul(b *testing.B, dt DType, rows, cols int) {
 						pool.MatMul(y, ws[i%len(ws)], x, n)
 						i++
 					}
+					b.ReportMetric(2*float64(rows*cols*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				})
 			}
 		}
