@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -34,6 +36,7 @@ func newBenchCmd() *cobra.Command {
 		p, n, t   int
 		asJSON    bool
 		seed      uint64
+		profile   string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --model PATH [-p 512] [-n 128] [-t THREADS] [--json]",
@@ -45,6 +48,17 @@ func newBenchCmd() *cobra.Command {
 			}
 			if modelPath == "" {
 				return usagef("--model is required")
+			}
+			if profile != "" {
+				pf, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer pf.Close()
+				if err := pprof.StartCPUProfile(pf); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			pool := tensor.NewPool(t)
 			defer pool.Close()
@@ -110,6 +124,7 @@ func newBenchCmd() *cobra.Command {
 	f.IntVarP(&t, "threads", "t", runtime.NumCPU(), "threads")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.Uint64Var(&seed, "seed", 1, "seed of the random prompt")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	return cmd
 }
 
