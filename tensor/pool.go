@@ -53,6 +53,7 @@ type job struct {
 	nchunks int64
 	next    atomic.Int64
 	pending atomic.Int64
+	done    chan struct{} // closed when pending reaches 0
 }
 
 // PoolOption configures NewPool.
@@ -204,7 +205,7 @@ func (p *Pool) dispatch(n, grain int, fn func(part, lo, hi int)) {
 	// About four chunks per thread balance the load when other processes
 	// share the cores, at one atomic claim per chunk.
 	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
-	j := &job{fn: fn, n: n, chunk: chunk, nchunks: int64((n + chunk - 1) / chunk)}
+	j := &job{fn: fn, n: n, chunk: chunk, nchunks: int64((n + chunk - 1) / chunk), done: make(chan struct{})}
 	j.pending.Store(j.nchunks)
 	p.cur.Store(j)
 	for _, w := range p.workers {
@@ -213,12 +214,24 @@ func (p *Pool) dispatch(n, grain int, fn func(part, lo, hi int)) {
 		}
 	}
 	j.runChunks(0)
+	// Wait for the chunks other threads took: poll briefly, then block, so
+	// that a worker the OS has descheduled (other processes on the cores)
+	// can run on this thread's core.
+	deadline := time.Now().Add(waitSpin)
 	for spins := 0; j.pending.Load() != 0; spins++ {
 		if spins&63 == 63 {
-			runtime.Gosched()
+			if time.Now().After(deadline) {
+				<-j.done
+				return
+			}
+			osYield()
 		}
 	}
 }
+
+// waitSpin is how long a dispatching goroutine polls for the other
+// threads' chunks before it blocks.
+const waitSpin = 50 * time.Microsecond
 
 // runChunks claims and runs chunks until none are left.
 func (j *job) runChunks(part int) {
@@ -229,7 +242,9 @@ func (j *job) runChunks(part int) {
 		}
 		lo := int(c) * j.chunk
 		j.fn(part, lo, min(lo+j.chunk, j.n))
-		j.pending.Add(-1)
+		if j.pending.Add(-1) == 0 {
+			close(j.done)
+		}
 	}
 }
 
@@ -253,7 +268,7 @@ func (p *Pool) work(w *worker) {
 				if time.Now().After(deadline) {
 					break
 				}
-				runtime.Gosched()
+				osYield()
 			}
 		}
 		w.parked.Store(true)
