@@ -117,8 +117,12 @@ func (p *Pool) MatMulBatch(ps []Product) {
 		case pr.N <= k.directMax && k.hasMatVec(w.DType):
 			kind = direct
 		}
+		grain := tileRows // rows per weight tile
+		if kind == tiledQ8 {
+			grain = x86.VNNIRows
+		}
 		rows := int(per / (productCost(pr) / float64(w.Rows)))
-		rows = min(max(tileRows, (rows+tileRows-1)/tileRows*tileRows), w.Rows)
+		rows = min(max(grain, (rows+grain-1)/grain*grain), w.Rows)
 		for lo := 0; lo < w.Rows; lo += rows {
 			units = append(units, unit{prod: i, lo: lo, hi: min(lo+rows, w.Rows), kind: kind})
 		}
