@@ -126,8 +126,9 @@ type kernels struct {
 	// matVec once per activation row instead of decoding weight tiles for
 	// gemm.
 	directMax int
-	// directMaxQ8 is directMax for products with 8-bit activations.
-	directMaxQ8 int
+	// directMaxQ8 is directMax for products with 8-bit activations, and
+	// directMaxTiles the same for formats with integer tiles.
+	directMaxQ8, directMaxTiles int
 }
 
 // hasMatVec reports whether the set has a fused product for dt.
@@ -202,7 +203,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 			}
 		}
 	}
-	k.directMax, k.directMaxQ8 = 4, 8
+	k.directMax, k.directMaxQ8, k.directMaxTiles = 4, 8, 4
 	return &k
 }
 

@@ -174,10 +174,10 @@ func (p *Pool) useQ8(k *kernels, pr *Product) (rows, panel bool) {
 		return false, false
 	}
 	dt := pr.W.DType
-	if pr.N <= k.directMaxQ8 {
-		return k.matVecQ8[dt] != nil, false
+	if k.tileQ8 != nil && k.packQ8Tile[dt] != nil && pr.N > k.directMaxTiles {
+		return false, true
 	}
-	return false, k.tileQ8 != nil && k.packQ8Tile[dt] != nil
+	return pr.N <= k.directMaxQ8 && k.matVecQ8[dt] != nil, false
 }
 
 // quantizeInputs quantizes, once per distinct input, the activations of
