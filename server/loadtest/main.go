@@ -30,6 +30,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +56,17 @@ func main() {
 	benchList := flag.String("bench", "", "bench mode: comma-separated stream counts, e.g. 1,4,8")
 	tokens := flag.Int("tokens", 32, "tokens per stream (bench mode)")
 	forward := flag.Bool("forward", false, "with -bench: time model.Forward on batches of that many one-token sequences, without the server")
+	direct := flag.Bool("engine", false, "with -bench: submit to the engine directly, without HTTP")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
 	pool := tensor.NewPool(*threads)
 	b, err := bundle.Open(*modelPath, bundle.Options{Model: model.Options{Pool: pool}})
@@ -64,12 +75,18 @@ func main() {
 	}
 	if *forward {
 		forwardBench(b.Model, parseCounts(*benchList), *tokens)
+		pool.Close()
 		return
 	}
 	log := slog.New(slog.DiscardHandler)
 	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, Logger: log})
 	if err != nil {
 		fail(err)
+	}
+	if *direct {
+		engineBench(eng, b.Tokenizer.Encode("The quick brown fox jumps over the lazy dog."), parseCounts(*benchList), *tokens)
+		eng.Close()
+		return
 	}
 	srv, err := server.New(server.Options{Models: []server.Model{{Name: "m", Bundle: b, Engine: eng}}, Logger: log, KeepAlive: time.Second})
 	if err != nil {
@@ -424,5 +441,49 @@ func forwardBench(m model.Model, counts []int, steps int) {
 		}
 		secs := time.Since(start).Seconds()
 		fmt.Printf("batch %d: %d steps in %.2fs = %.3f s/step, %.2f tok/s aggregate\n", n, steps, secs, secs/float64(steps), float64(n*steps)/secs)
+	}
+}
+
+// engineBench is bench without HTTP: n requests submitted to the engine at
+// once, timed from the first generated token to the last.
+func engineBench(eng *engine.Engine, prompt []int, counts []int, tokens int) {
+	for _, n := range counts {
+		var mu sync.Mutex
+		var first, last time.Time
+		total := 0
+		var wg sync.WaitGroup
+		for i := range n {
+			st, err := eng.Submit(context.Background(), &engine.Request{Prompt: prompt, MaxTokens: tokens, Seed: uint64(i)})
+			if err != nil {
+				fail(err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				count := 0
+				for {
+					ev, err := st.Next(context.Background())
+					if err != nil || ev.Done {
+						mu.Lock()
+						total += count - 1
+						mu.Unlock()
+						return
+					}
+					now := time.Now()
+					mu.Lock()
+					if first.IsZero() || now.Before(first) {
+						first = now
+					}
+					if now.After(last) {
+						last = now
+					}
+					mu.Unlock()
+					count++
+				}
+			}()
+		}
+		wg.Wait()
+		secs := last.Sub(first).Seconds()
+		fmt.Printf("engine, %d requests: %d decode tokens in %.2fs = %.2f tok/s aggregate\n", n, total, secs, float64(total)/secs)
 	}
 }
