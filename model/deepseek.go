@@ -196,8 +196,7 @@ func swiglu(pool *tensor.Pool, f *mlp, x []float32, n int) []float32 {
 	I := f.gate.Rows
 	g := make([]float32, n*I) // {n, I}
 	u := make([]float32, n*I) // {n, I}
-	pool.MatMul(g, f.gate, x, n)
-	pool.MatMul(u, f.up, x, n)
+	pool.MatMulMulti([][]float32{g, u}, []*tensor.Matrix{f.gate, f.up}, x, n)
 	tensor.SiLUMul(g, g, u)
 	y := make([]float32, n*f.down.Rows) // {n, D}
 	pool.MatMul(y, f.down, g, n)

@@ -122,9 +122,7 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 		L := &m.layers[l]
 		rmsNormRows(cur, x, L.attnNorm, c.RMSEps, T)
 		tr.put("attn_norm", l, T, cur)
-		pool.MatMul(q, L.q, cur, T)
-		pool.MatMul(k, L.k, cur, T)
-		pool.MatMul(v, L.v, cur, T)
+		pool.MatMulMulti([][]float32{q, k, v}, []*tensor.Matrix{L.q, L.k, L.v}, cur, T)
 		addBias(q, L.qb, T)
 		addBias(k, L.kb, T)
 		addBias(v, L.vb, T)

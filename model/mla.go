@@ -14,22 +14,21 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	H, dn, dr, dv, C := c.Heads, c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
 
-	// Queries.
-	q := make([]float32, T*H*dq) // {T, H·dq}: per head [q_nope | q_pe]
+	// Queries and the latent KV read the same input: one parallel dispatch.
+	q := make([]float32, T*H*dq)    // {T, H·dq}: per head [q_nope | q_pe]
+	kv := make([]float32, T*(C+dr)) // {T, C+dr}
 	if L.qA != nil {
 		cq := make([]float32, T*c.QLoraRank) // {T, Qr}
-		pool.MatMul(cq, L.qA, cur, T)
+		pool.MatMulMulti([][]float32{cq, kv}, []*tensor.Matrix{L.qA, L.kvA}, cur, T)
 		rmsNormRows(cq, cq, L.qANorm, c.RMSEps, T)
 		tr.put("q_a", l, T, cq)
 		pool.MatMul(q, L.qB, cq, T)
 	} else {
-		pool.MatMul(q, L.qB, cur, T)
+		pool.MatMulMulti([][]float32{q, kv}, []*tensor.Matrix{L.qB, L.kvA}, cur, T)
 	}
 	tr.put("q", l, T, q)
 
 	// Latent KV: c = norm(kv[:C]), k_pe = rope(kv[C:]); both go to the cache.
-	kv := make([]float32, T*(C+dr)) // {T, C+dr}
-	pool.MatMul(kv, L.kvA, cur, T)
 	for t, r := range rows {
 		row := kv[t*(C+dr) : (t+1)*(C+dr)]
 		tensor.RMSNorm(row[:C], row[:C], L.kvANorm, c.RMSEps)
@@ -38,19 +37,24 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	}
 	tr.put("kv_cache", l, T, kv)
 
-	// Rotate q_pe and absorb W_UK into q_nope: q_abs_h = W_UK_hᵀ·q_nope_h.
+	// Rotate q_pe and absorb W_UK into q_nope: q_abs_h = W_UK_hᵀ·q_nope_h,
+	// every head's product in one dispatch.
 	qAbs := make([]float32, T*H*C) // {T, H·C}
-	qn := make([]float32, T*dn)    // {T, dn}: one head's q_nope for every token
-	qa := make([]float32, T*C)     // {T, C}
+	qn := make([]float32, H*T*dn)  // {H, T, dn}: q_nope gathered per head
+	qa := make([]float32, H*T*C)   // {H, T, C}
+	ps := make([]tensor.Product, H)
 	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
 			qh := q[(t*H+h)*dq : (t*H+h+1)*dq]
 			m.rope.apply(qh[dn:], ropeCS[t])
-			copy(qn[t*dn:(t+1)*dn], qh[:dn])
+			copy(qn[(h*T+t)*dn:(h*T+t+1)*dn], qh[:dn])
 		}
-		pool.MatMul(qa, L.kB[h], qn, T)
+		ps[h] = tensor.Product{Y: qa[h*T*C : (h+1)*T*C], W: L.kB[h], X: qn[h*T*dn : (h+1)*T*dn], N: T}
+	}
+	pool.MatMulBatch(ps)
+	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
-			copy(qAbs[(t*H+h)*C:(t*H+h+1)*C], qa[t*C:(t+1)*C])
+			copy(qAbs[(t*H+h)*C:(t*H+h+1)*C], qa[(h*T+t)*C:(h*T+t+1)*C])
 		}
 	}
 	tr.put("q_pe", l, T, q)
@@ -83,17 +87,21 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	})
 	tr.put("attn_latent", l, T, lat)
 
-	// Back to value space per head (o_h = W_UV_h·a_h), then the output projection.
-	o := make([]float32, T*H*dv) // {T, H·dv}
-	a := make([]float32, T*C)    // {T, C}
-	ov := make([]float32, T*dv)  // {T, dv}
+	// Back to value space per head (o_h = W_UV_h·a_h, one dispatch), then
+	// the output projection.
+	o := make([]float32, T*H*dv)  // {T, H·dv}
+	a := make([]float32, H*T*C)   // {H, T, C}
+	ov := make([]float32, H*T*dv) // {H, T, dv}
 	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
-			copy(a[t*C:(t+1)*C], lat[(t*H+h)*C:(t*H+h+1)*C])
+			copy(a[(h*T+t)*C:(h*T+t+1)*C], lat[(t*H+h)*C:(t*H+h+1)*C])
 		}
-		pool.MatMul(ov, L.vB[h], a, T)
+		ps[h] = tensor.Product{Y: ov[h*T*dv : (h+1)*T*dv], W: L.vB[h], X: a[h*T*C : (h+1)*T*C], N: T}
+	}
+	pool.MatMulBatch(ps)
+	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
-			copy(o[(t*H+h)*dv:(t*H+h+1)*dv], ov[t*dv:(t+1)*dv])
+			copy(o[(t*H+h)*dv:(t*H+h+1)*dv], ov[(h*T+t)*dv:(h*T+t+1)*dv])
 		}
 	}
 	tr.put("kqv_out", l, T, o)

@@ -121,12 +121,20 @@ func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []fl
 		tr.put("ffn_moe_weights", l, T, w)
 	}
 
-	// Group (token, weight) pairs by expert.
+	// Group (token, weight) pairs by expert; every selected expert's gate
+	// and up products (and the shared experts') run in one dispatch, then
+	// every down product in another.
 	byExpert := make([][]int, E) // expert → indices into ids/w
 	for i, e := range ids {
 		byExpert[e] = append(byExpert[e], i)
 	}
-	y := make([]float32, T*D) // {T, D}
+	type job struct {
+		f          *mlp
+		n          int
+		x, g, u, y []float32
+		sel        []int // nil for the shared experts (every token, weight 1)
+	}
+	var jobs []job
 	for e, sel := range byExpert {
 		if len(sel) == 0 {
 			continue
@@ -137,14 +145,36 @@ func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []fl
 			t := i / k
 			copy(xe[j*D:(j+1)*D], x[t*D:(t+1)*D])
 		}
-		ye := swiglu(pool, &f.experts[e], xe, n)
-		for j, i := range sel {
-			t := i / k
-			tensor.Axpy(y[t*D:(t+1)*D], w[i], ye[j*D:(j+1)*D])
-		}
+		jobs = append(jobs, job{f: &f.experts[e], n: n, x: xe, sel: sel})
 	}
 	if f.shared != nil {
-		tensor.Add(y, swiglu(pool, f.shared, x, T))
+		jobs = append(jobs, job{f: f.shared, n: T, x: x})
+	}
+	ps := make([]tensor.Product, 0, 2*len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		I := j.f.gate.Rows
+		j.g, j.u, j.y = make([]float32, j.n*I), make([]float32, j.n*I), make([]float32, j.n*D)
+		ps = append(ps, tensor.Product{Y: j.g, W: j.f.gate, X: j.x, N: j.n}, tensor.Product{Y: j.u, W: j.f.up, X: j.x, N: j.n})
+	}
+	pool.MatMulBatch(ps)
+	ps = ps[:0]
+	for i := range jobs {
+		j := &jobs[i]
+		tensor.SiLUMul(j.g, j.g, j.u)
+		ps = append(ps, tensor.Product{Y: j.y, W: j.f.down, X: j.g, N: j.n})
+	}
+	pool.MatMulBatch(ps)
+	y := make([]float32, T*D) // {T, D}
+	for _, j := range jobs {
+		if j.sel == nil {
+			tensor.Add(y, j.y)
+			continue
+		}
+		for r, i := range j.sel {
+			t := i / k
+			tensor.Axpy(y[t*D:(t+1)*D], w[i], j.y[r*D:(r+1)*D])
+		}
 	}
 	return y
 }

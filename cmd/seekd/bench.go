@@ -15,7 +15,6 @@ import (
 
 	"github.com/seekd/seekd/model"
 	"github.com/seekd/seekd/sample"
-	"github.com/seekd/seekd/tensor"
 )
 
 // benchResult is what `seekd bench --json` prints.
@@ -37,6 +36,7 @@ func newBenchCmd() *cobra.Command {
 		asJSON    bool
 		seed      uint64
 		profile   string
+		act       string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --model PATH [-p 512] [-n 128] [-t THREADS] [--json]",
@@ -60,7 +60,10 @@ func newBenchCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			pool := tensor.NewPool(t)
+			pool, err := newComputePool(t, act)
+			if err != nil {
+				return err
+			}
 			defer pool.Close()
 			start := time.Now()
 			m, err := loadModel(modelPath, pool)
@@ -125,6 +128,7 @@ func newBenchCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.Uint64Var(&seed, "seed", 1, "seed of the random prompt")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	f.StringVar(&act, "activations", defaultActivations(), "how quantized GGUF weights meet activations: q8 (fast, as llama.cpp) or exact")
 	return cmd
 }
 

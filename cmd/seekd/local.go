@@ -58,9 +58,12 @@ type localServer struct {
 	pool            *tensor.Pool
 }
 
-func startLocal(name, path string, threads int, es engineSettings) (*localServer, error) {
+func startLocal(name, path string, threads int, activations string, es engineSettings) (*localServer, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pool := tensor.NewPool(threads)
+	pool, err := newComputePool(threads, activations)
+	if err != nil {
+		return nil, err
+	}
 	m, err := loadServed(name, path, pool, es, log)
 	if err != nil {
 		pool.Close()

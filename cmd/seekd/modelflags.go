@@ -70,3 +70,24 @@ func newSeqCache(c *model.Config, n int) (*kvcache.Seq, error) {
 func forward(ctx context.Context, m model.Model, s *model.Seq, tr model.Tracer) error {
 	return m.Forward(ctx, &model.Batch{Seqs: []*model.Seq{s}, Trace: tr})
 }
+
+// defaultActivations is what serving commands use unless told otherwise:
+// 8-bit activations against quantized GGUF weights (the fast path, as
+// llama.cpp computes), unless SEEKD_ACTIVATIONS says otherwise. Commands
+// that reproduce reference logits (logits, generate) stay exact.
+func defaultActivations() string {
+	if v := os.Getenv(tensor.ActivationsEnv); v != "" {
+		return v
+	}
+	return "q8"
+}
+
+// newComputePool returns a worker pool of threads threads (0: one per CPU)
+// with the given activation mode ("exact" or "q8").
+func newComputePool(threads int, activations string) (*tensor.Pool, error) {
+	a, err := tensor.ParseActivations(activations)
+	if err != nil {
+		return nil, usagef("--activations %q: want exact or q8", activations)
+	}
+	return tensor.NewPool(threads, tensor.WithActivations(a)), nil
+}

@@ -34,6 +34,7 @@ type runFlags struct {
 	threads      int
 	yes          bool
 	seed         int64
+	activations  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -64,6 +65,7 @@ file; a missing model is pulled first.`,
 	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: one per CPU)")
 	fl.BoolVar(&f.yes, "yes", false, "pull a missing model without asking")
 	fl.Int64Var(&f.seed, "seed", -1, "random seed, for reproducible answers (default: random)")
+	fl.StringVar(&f.activations, "activations", defaultActivations(), "how quantized GGUF weights meet activations: q8 (fast, as llama.cpp) or exact")
 	return cmd
 }
 
@@ -98,7 +100,7 @@ func runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 		fmt.Fprintf(stderr, "loading %s ...", name)
 	}
 	start := time.Now()
-	local, err := startLocal(name, m.Path, f.threads, engineSettings{ctx: f.ctx, cacheBytes: 1 << 30, maxBatch: 4, maxQueue: 4})
+	local, err := startLocal(name, m.Path, f.threads, f.activations, engineSettings{ctx: f.ctx, cacheBytes: 1 << 30, maxBatch: 4, maxQueue: 4})
 	if interactiveErr {
 		fmt.Fprintf(stderr, "\r\x1b[K")
 	}
