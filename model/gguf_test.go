@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -56,5 +57,81 @@ func TestGGUFGoldens(t *testing.T) {
 			}
 			checkGoldens(t, m, g)
 		})
+	}
+}
+
+// With 8-bit activations (the fast path, as llama.cpp computes quantized
+// products) the logits leave model.py's exact goldens, so they are compared
+// with llama.cpp's own log-probabilities, loosely as the fixtures' README
+// recommends: mean absolute log-prob difference ≤ 0.05 and the same argmax
+// on at least 90% of the rows.
+func TestGGUFQ8ActivationsVsLlamaCpp(t *testing.T) {
+	pool := tensor.NewPool(0, tensor.WithActivations(tensor.Q8Activations))
+	defer pool.Close()
+	for _, tc := range []struct {
+		name, src string
+		typ       tensor.DType
+	}{
+		{"tiny-v3-Q8_0", "deepseek/tiny-v3", tensor.Q8_0},
+		{"tiny-v3-Q4_0", "deepseek/tiny-v3", tensor.Q4_0},
+		{"tiny-v2-Q8_0", "deepseek/tiny-v2", tensor.Q8_0},
+		{"tiny-v2-Q4_0", "deepseek/tiny-v2", tensor.Q4_0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), tc.name+".gguf")
+			if err := convert.ToGGUF(context.Background(), filepath.Join("../testdata", tc.src), out,
+				convert.Options{Type: tc.typ, TokenizerDir: "../testdata/gguf/tokenizer"}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Load(out, Options{Pool: pool})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			g := readGolden(t, filepath.Join("../testdata/gguf", tc.name, "golden"))
+			c := m.Config()
+			V := c.Vocab
+			toks := append(append([]int{}, g.Prompt...), g.Greedy[:len(g.Greedy)-1]...)
+			seq := &Seq{Tokens: toks, KV: newCache(t, c, len(toks)), AllLogits: true}
+			if err := m.Forward(context.Background(), &Batch{Seqs: []*Seq{seq}}); err != nil {
+				t.Fatal(err)
+			}
+			ref := g.bin(t, "llamacpp_logprobs.bin")
+			var sum float64
+			agree := 0
+			lp := make([]float32, V)
+			for r := range toks {
+				row := seq.Logits[r*V : (r+1)*V]
+				logSoftmax(lp, row)
+				for i := range lp {
+					sum += math.Abs(float64(lp[i] - ref[r*V+i]))
+				}
+				if argmax(lp) == argmax(ref[r*V:(r+1)*V]) {
+					agree++
+				}
+			}
+			mean := sum / float64(len(toks)*V)
+			t.Logf("mean abs log-prob diff %.4f, argmax agrees on %d/%d rows", mean, agree, len(toks))
+			if mean > 0.05 || float64(agree) < 0.9*float64(len(toks)) {
+				t.Errorf("mean abs log-prob diff %.4f (limit 0.05), argmax agrees on %d/%d rows", mean, agree, len(toks))
+			}
+		})
+	}
+}
+
+func logSoftmax(dst, x []float32) {
+	m := x[0]
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v - m))
+	}
+	lse := m + float32(math.Log(s))
+	for i, v := range x {
+		dst[i] = v - lse
 	}
 }
