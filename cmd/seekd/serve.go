@@ -18,12 +18,8 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/seekd/seekd/bundle"
-	"github.com/seekd/seekd/engine"
 	"github.com/seekd/seekd/history"
-	"github.com/seekd/seekd/model"
 	"github.com/seekd/seekd/server"
-	"github.com/seekd/seekd/tensor"
 	"github.com/seekd/seekd/web"
 )
 
@@ -43,6 +39,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	dataDir         string
 	noHistory       bool
+	activations     string
 }
 
 func newServeCmd() *cobra.Command {
@@ -72,6 +69,7 @@ address needs an API key (--api-key or SEEKD_API_KEY).`,
 	fl.IntVar(&f.maxBatch, "max-batch", 32, "most sequences decoded together in one step")
 	fl.IntVar(&f.maxQueue, "max-queue", 256, "most requests waiting for a batch slot before 429")
 	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: one per CPU)")
+	fl.StringVar(&f.activations, "activations", defaultActivations(), "how quantized GGUF weights meet activations: q8 (fast, as llama.cpp) or exact")
 	fl.StringVar(&f.apiKey, "api-key", "", "API key clients must send as a bearer token (default $SEEKD_API_KEY)")
 	fl.BoolVar(&f.logPrompts, "log-prompts", false, "log prompts and outputs")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -151,7 +149,10 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 
-	pool := tensor.NewPool(f.threads)
+	pool, err := newComputePool(f.threads, f.activations)
+	if err != nil {
+		return err
+	}
 	defer pool.Close()
 	var models []server.Model
 	defer func() {
@@ -160,27 +161,17 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			m.Bundle.Close()
 		}
 	}()
+	es := engineSettings{ctx: f.ctx, cacheBytes: int64(cacheBytes), maxBatch: f.maxBatch, maxQueue: f.maxQueue}
 	for _, sp := range specs {
 		start := time.Now()
-		b, err := bundle.Open(sp.path, bundle.Options{Model: model.Options{Pool: pool}})
+		m, err := loadServed(sp.name, sp.path, pool, es, log)
 		if err != nil {
-			return fmt.Errorf("serve: model %s: %w", sp.name, err)
+			return fmt.Errorf("serve: %w", err)
 		}
-		ctxLen := b.Context()
-		if f.ctx > 0 {
-			ctxLen = f.ctx
-		}
-		eng, err := engine.New(b.Model, engine.Options{
-			MaxBatch: f.maxBatch, MaxQueue: f.maxQueue, Context: ctxLen,
-			CacheBytes: int64(cacheBytes), Logger: log.With("model", sp.name),
-		})
-		if err != nil {
-			b.Close()
-			return fmt.Errorf("serve: model %s: %w", sp.name, err)
-		}
-		models = append(models, server.Model{Name: sp.name, Bundle: b, Engine: eng})
+		models = append(models, m)
+		b := m.Bundle
 		log.Info("model loaded", "model", sp.name, "path", sp.path, "format", b.Format, "thinking", b.Caps.Thinking,
-			"tools", b.Caps.Tools, "fim", b.Caps.FIM, "context", eng.Context(), "load_seconds", time.Since(start).Seconds())
+			"tools", b.Caps.Tools, "fim", b.Caps.FIM, "context", m.Engine.Context(), "load_seconds", time.Since(start).Seconds())
 	}
 	var keys []string
 	if f.apiKey != "" {

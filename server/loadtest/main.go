@@ -53,6 +53,7 @@ func main() {
 	disconnect := flag.Float64("disconnect", 0.3, "probability that a stream disconnects early (load mode)")
 	maxBatch := flag.Int("max-batch", 32, "engine batch size")
 	threads := flag.Int("threads", 0, "compute threads (default: one per CPU)")
+	activations := flag.String("activations", "q8", "how quantized GGUF weights meet activations: q8 or exact (as seekd serve)")
 	benchList := flag.String("bench", "", "bench mode: comma-separated stream counts, e.g. 1,4,8")
 	tokens := flag.Int("tokens", 32, "tokens per stream (bench mode)")
 	forward := flag.Bool("forward", false, "with -bench: time model.Forward on batches of that many one-token sequences, without the server")
@@ -68,7 +69,11 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	pool := tensor.NewPool(*threads)
+	act, err := tensor.ParseActivations(*activations)
+	if err != nil {
+		fail(err)
+	}
+	pool := tensor.NewPool(*threads, tensor.WithActivations(act))
 	b, err := bundle.Open(*modelPath, bundle.Options{Model: model.Options{Pool: pool}})
 	if err != nil {
 		fail(err)
@@ -79,7 +84,7 @@ func main() {
 		return
 	}
 	log := slog.New(slog.DiscardHandler)
-	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, Logger: log})
+	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, PrefixCache: true, Logger: log})
 	if err != nil {
 		fail(err)
 	}
