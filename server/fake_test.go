@@ -202,6 +202,7 @@ type serverConfig struct {
 	maxQueue  int
 	keepAlive time.Duration
 	keys      []string
+	prefix    bool // prefix caching on
 }
 
 // text bundles are cached per template: the tokenizer is the slow part.
@@ -229,7 +230,7 @@ func newTestServer(t testing.TB, c serverConfig) *testServer {
 	text.Tokenizer = tok
 	fm := newScriptModel(tok, c.script)
 	fm.delay = c.delay
-	eng, err := engine.New(fm, engine.Options{MaxBatch: c.maxBatch, MaxQueue: c.maxQueue, Context: 4096, CacheBytes: 1 << 20, BlockTokens: 16, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := engine.New(fm, engine.Options{MaxBatch: c.maxBatch, MaxQueue: c.maxQueue, Context: 4096, CacheBytes: 1 << 20, BlockTokens: 16, PrefixCache: c.prefix, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -316,3 +316,32 @@ func TestShutdownCutsStreams(t *testing.T) {
 	}
 	waitIdle(t, ts)
 }
+
+func TestPromptCacheAccounting(t *testing.T) {
+	ts := newTestServer(t, serverConfig{script: fixed("ok"), prefix: true})
+	system := strings.Repeat("You are a careful assistant who answers briefly. ", 20)
+	ask := func(question, user string) map[string]float64 {
+		p := openai.ChatCompletionNewParams{Model: "v3", Messages: []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(system), openai.UserMessage(question)}}
+		if user != "" {
+			p.User = openai.String(user)
+		}
+		resp, err := ts.client.Chat.Completions.New(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u map[string]any
+		json.Unmarshal([]byte(resp.Usage.RawJSON()), &u)
+		out := map[string]float64{"prompt": float64(resp.Usage.PromptTokens), "cached": float64(resp.Usage.PromptTokensDetails.CachedTokens)}
+		out["hit"], _ = u["prompt_cache_hit_tokens"].(float64)
+		out["miss"], _ = u["prompt_cache_miss_tokens"].(float64)
+		return out
+	}
+	first := ask("Question A?", "alice")
+	second := ask("Question B?", "alice")
+	if first["hit"] != 0 || second["hit"] == 0 || second["hit"] != second["cached"] || second["hit"]+second["miss"] != second["prompt"] {
+		t.Errorf("first %v, second %v: want a cache hit on the shared system prompt", first, second)
+	}
+	if other := ask("Question C?", "bob"); other["hit"] != 0 {
+		t.Errorf("another user hit alice's cache: %v", other)
+	}
+}
