@@ -53,6 +53,7 @@ func main() {
 	disconnect := flag.Float64("disconnect", 0.3, "probability that a stream disconnects early (load mode)")
 	maxBatch := flag.Int("max-batch", 32, "engine batch size")
 	threads := flag.Int("threads", 0, "compute threads (default: one per CPU)")
+	prefixCache := flag.Bool("prefix-cache", true, "turn the engine's prefix cache on (as seekd serve does)")
 	activations := flag.String("activations", "q8", "how quantized GGUF weights meet activations: q8 or exact (as seekd serve)")
 	benchList := flag.String("bench", "", "bench mode: comma-separated stream counts, e.g. 1,4,8")
 	tokens := flag.Int("tokens", 32, "tokens per stream (bench mode)")
@@ -84,7 +85,7 @@ func main() {
 		return
 	}
 	log := slog.New(slog.DiscardHandler)
-	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, PrefixCache: true, Logger: log})
+	eng, err := engine.New(b.Model, engine.Options{MaxBatch: *maxBatch, Context: min(b.Context(), 4096), CacheBytes: 1 << 30, PrefixCache: *prefixCache, Logger: log})
 	if err != nil {
 		fail(err)
 	}
@@ -185,7 +186,7 @@ func load(base string, eng *engine.Engine, chat bool, streams int, d time.Durati
 	client.CloseIdleConnections()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if s := eng.Stats(); s.Running == 0 && s.Waiting == 0 && s.CacheBlocksUsed == 0 {
+		if s := eng.Stats(); s.Running == 0 && s.Waiting == 0 && s.CacheBlocksUsed == s.Prefix.RAMBlocks {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -195,12 +196,13 @@ func load(base string, eng *engine.Engine, chat bool, streams int, d time.Durati
 	secs := d.Seconds()
 	fmt.Printf("streams %d for %s: %d requests, %d completed, %d deliberate disconnects, %d errors, %d tokens (%.1f tok/s), %d keep-alive comments\n",
 		streams, d, st.requests.Load(), st.completed.Load(), st.disconnected.Load(), st.errors.Load(), st.tokens.Load(), float64(st.tokens.Load())/secs, st.keepAlives.Load())
-	fmt.Printf("after: %d goroutines (baseline %d), RSS %d MiB (baseline %d, peak %d), engine running %d waiting %d cache blocks in use %d, preemptions %d\n",
-		g1, g0, rss1>>10, rss0>>10, peak.Load()>>10, es.Running, es.Waiting, es.CacheBlocksUsed, es.Preemptions)
+	cachedKiB := int64(es.Prefix.RAMBlocks) * es.CacheBlockBytes >> 10
+	fmt.Printf("after: %d goroutines (baseline %d), RSS %d MiB (baseline %d, peak %d; %d MiB of it the prefix cache's %d blocks, so %d MiB without them), engine running %d waiting %d, blocks held by sequences %d, preemptions %d\n",
+		g1, g0, rss1>>10, rss0>>10, peak.Load()>>10, cachedKiB>>10, es.Prefix.RAMBlocks, (int64(rss1)-cachedKiB)>>10, es.Running, es.Waiting, es.CacheBlocksUsed-es.Prefix.RAMBlocks, es.Preemptions)
 	for _, f := range st.failures {
 		fmt.Println("  failure:", f)
 	}
-	ok := st.errors.Load() == 0 && g1 <= g0+2 && es.CacheBlocksUsed == 0 && es.Running == 0
+	ok := st.errors.Load() == 0 && g1 <= g0+2 && es.CacheBlocksUsed == es.Prefix.RAMBlocks && es.Running == 0
 	if !ok {
 		fmt.Println("FAIL")
 		os.Exit(1)
