@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,23 +12,22 @@ import (
 	"github.com/seekd/seekd/tensor"
 )
 
-// openModel loads the model at path; a missing path is a usage error.
-func openModel(path string) (model.Model, error) {
-	return loadModel(path, nil)
+// openModel loads a model: a folder, a .gguf file, an alias or a repo in
+// the Hugging Face cache. A model that cannot be found is a usage error.
+func openModel(name string) (model.Model, error) {
+	return loadModel(name, nil)
 }
 
 // loadModel is openModel with a given worker pool (nil: one per CPU).
-func loadModel(path string, pool *tensor.Pool) (model.Model, error) {
-	if path == "" {
+func loadModel(name string, pool *tensor.Pool) (model.Model, error) {
+	if name == "" {
 		return nil, usagef("--model is required")
 	}
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("model %s: no such file or folder", path)
-		}
-		return nil, usageError{err}
+	m, err := resolveModel(name)
+	if err != nil {
+		return nil, err
 	}
-	return model.Load(path, model.Options{Pool: pool})
+	return model.Load(m.Path, model.Options{Pool: pool})
 }
 
 // parseTokens reads ids separated by commas and/or spaces and checks them
