@@ -117,6 +117,7 @@ type kernels struct {
 	// back to the float32 kernels.
 	quantizeQ8 func(dst *x86.Q8Row, x []float32)
 	matVecQ8   [numDTypes]func(y []float32, w []byte, rowBytes int, x *x86.Q8Row)
+	matMulQ8   [numDTypes]func(y []float32, ys, rows int, w []byte, rowBytes int, x []x86.Q8Row)
 	// Integer tile products of many activation rows (VNNI).
 	packQ8Tile [numDTypes]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
 	packQ8Acts func(x []byte, xs []float32, rows []x86.Q8Row, b0, nb int)
@@ -198,6 +199,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 		}
 		if k.quantizeQ8 != nil {
 			k.matVecQ8[dt] = f.MatVecQ8[i]
+			k.matMulQ8[dt] = f.MatMulQ8[i]
 			if f.TileQ8 != nil {
 				k.packQ8Tile[dt] = f.PackQ8Tile[i]
 			}

@@ -177,7 +177,7 @@ func (p *Pool) useQ8(k *kernels, pr *Product) (rows, panel bool) {
 	if k.tileQ8 != nil && k.packQ8Tile[dt] != nil && pr.N > k.directMaxTiles {
 		return false, true
 	}
-	return pr.N <= k.directMaxQ8 && k.matVecQ8[dt] != nil, false
+	return pr.N <= k.directMaxQ8 && (k.matVecQ8[dt] != nil || k.matMulQ8[dt] != nil), false
 }
 
 // quantizeInputs quantizes, once per distinct input, the activations of
@@ -285,6 +285,10 @@ func sizeQ8(q *x86.Q8Row, k int) {
 func matVecQ8Rows(k *kernels, pr *Product, xs []x86.Q8Row, lo, hi int) {
 	w := pr.W
 	rb := w.rowBytes
+	if f := k.matMulQ8[w.DType]; f != nil {
+		f(pr.Y[lo:], w.Rows, hi-lo, w.Data[lo*rb:hi*rb], rb, xs)
+		return
+	}
 	f := k.matVecQ8[w.DType]
 	for r0 := lo; r0 < hi; r0 += directRows {
 		r1 := min(hi, r0+directRows)

@@ -290,3 +290,37 @@ func TestMatMulLargeBatch(t *testing.T) {
 		}
 	})
 }
+
+// With 8-bit activations, an activation row's products do not depend on
+// how many rows share the product (fused mat-vecs for a few, integer
+// tiles for many), where the set has both kinds of integer kernels.
+func TestQ8BatchInvariance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	forEachSet(t, func(t *testing.T, k *kernels) {
+		pool := NewPool(2, WithKernels(k.set), WithActivations(Q8Activations))
+		defer pool.Close()
+		for _, dt := range []DType{Q4_0, Q8_0} {
+			if k.matMulQ8[dt] == nil || k.packQ8Tile[dt] == nil {
+				continue
+			}
+			for _, sh := range [][2]int{{7, 64}, {53, 320}} {
+				rows, cols := sh[0], sh[1]
+				m := randomMatrix(t, rng, dt, rows, cols)
+				x := randomVec(rng, 20*cols)
+				one := make([]float32, rows)
+				for _, n := range []int{2, 3, 8, 20} {
+					y := make([]float32, n*rows)
+					pool.MatMul(y, m, x, n)
+					for i := 0; i < n; i++ {
+						pool.MatMul(one, m, x[i*cols:(i+1)*cols], 1)
+						for r := range one {
+							if y[i*rows+r] != one[r] {
+								t.Fatalf("%v %dx%d: row %d of a batch of %d gives %g, alone %g", dt, rows, cols, i, n, y[i*rows+r], one[r])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

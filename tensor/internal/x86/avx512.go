@@ -41,6 +41,7 @@ func AVX512() *Funcs {
 	if archsimd.X86.AVX512VNNI() {
 		f.PackQ8Tile[Q8_0], f.PackQ8Tile[Q4_0], f.PackQ8Tile[Q4K] = packQ8_0, packQ4_0, packQ4K
 		f.PackQ8Acts, f.TileQ8 = packActs, tileQ8VNNI
+		f.MatMulQ8[Q8_0], f.MatMulQ8[Q4_0] = mmQ8_0q8x16, mmQ4_0q8x16
 	}
 	return f
 }

@@ -158,3 +158,69 @@ func packActs(x []byte, xs []float32, rows []Q8Row, b0, nb int) {
 		}
 	}
 }
+
+// q8Ptrs points at the quants, scales and scaled sums of a Q8Row.
+type q8Ptrs struct{ q, d, s unsafe.Pointer }
+
+// The 16-row decode kernels (vnni_amd64.s): out[a][r] gets the product of
+// weight row r (rows rb bytes apart from p) with activation row a < na,
+// over nb blocks. Entries of xs past na must still point at valid rows.
+//
+//go:noescape
+func q4_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+
+//go:noescape
+func q8_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+
+// x16Rows runs a 16-row kernel over rows rows of w for every activation
+// row of x, writing row r of activation i to y[i*ys+r]. The last group
+// of 16 overlaps the one before when rows is not a multiple of 16 (each
+// row's result does not depend on its group), and fewer than 16 rows are
+// padded in a copy.
+func x16Rows(kern func(unsafe.Pointer, int, *[4]q8Ptrs, int, int, *[4][16]float32),
+	y []float32, ys, rows int, w []byte, rowBytes, blockBytes int, x []Q8Row) {
+	if rows <= 0 || len(x) == 0 {
+		return
+	}
+	nb := len(x[0].Q) / 32
+	for i := range x {
+		checkQ8(&x[i], nb*32)
+	}
+	if len(y) < (len(x)-1)*ys+rows {
+		panic(fmt.Sprintf("x86: %d outputs for %d activation rows of %d (stride %d)", len(y), len(x), rows, ys))
+	}
+	checkMat(rows, len(w), rowBytes, nb*blockBytes)
+	if rows < 16 {
+		pad := make([]byte, 16*rowBytes)
+		copy(pad, w[:rows*rowBytes])
+		w = pad
+	}
+	var out [4][16]float32
+	var xs [4]q8Ptrs
+	for r := 0; r < rows; r += 16 {
+		r0 := min(r, max(rows-16, 0))
+		p := unsafe.Pointer(&w[r0*rowBytes])
+		for a0 := 0; a0 < len(x); a0 += 4 {
+			na := min(4, len(x)-a0)
+			for a := range xs {
+				q := &x[a0+min(a, na-1)]
+				xs[a] = q8Ptrs{unsafe.Pointer(&q.Q[0]), unsafe.Pointer(&q.D[0]), unsafe.Pointer(&q.S[0])}
+			}
+			kern(p, rowBytes, &xs, na, nb, &out)
+			for a := 0; a < na; a++ {
+				dst := y[(a0+a)*ys:]
+				for j := r - r0; j < 16 && r0+j < rows; j++ {
+					dst[r0+j] = out[a][j]
+				}
+			}
+		}
+	}
+}
+
+func mmQ4_0q8x16(y []float32, ys, rows int, w []byte, rowBytes int, x []Q8Row) {
+	x16Rows(q4_0x16, y, ys, rows, w, rowBytes, 18, x)
+}
+
+func mmQ8_0q8x16(y []float32, ys, rows int, w []byte, rowBytes int, x []Q8Row) {
+	x16Rows(q8_0x16, y, ys, rows, w, rowBytes, 34, x)
+}

@@ -92,3 +92,243 @@ done:
 	VMOVUPS Z15, 448(AX)
 	VZEROUPPER
 	RET
+
+// Decode mat-vecs on AVX512-VNNI, 16 weight rows by up to 4 activation
+// rows, reading the weights in GGUF's own layout: per block of 32 columns
+// the 16 rows' quant bytes are loaded, four rows per register (one per
+// 128-bit lane), and transposed so that each register holds one 4-byte
+// column group of all 16 rows; VPDPBUSD then multiplies each group with
+// the activation bytes broadcast to the lanes. The rows' f16 block scales
+// are gathered and widened with VCVTPH2PS (exact). Lane 4L+j holds row
+// 4j+L until the final permute. While a call reads its 16 rows, it
+// prefetches the next 16 in address order (the hardware prefetchers lose
+// track of 16 interleaved streams).
+//
+// Per block the float32 steps are those of vnniTile: t = d·dx, acc +=
+// float(isum)·t, acc += m·S with m = -8d (Q4_0) or -128d (Q8_0), so a row
+// gets the same bits from either kernel.
+//
+// Registers: R8, R11, R12, R13 rows 0, 4, 8, 12 of the current block; R9
+// the row stride, R10 three strides; R14 the prefetch pointer; DI, SI,
+// R15, AX the activation quants of rows 0-3; DX the activation pointer
+// table; BX four times the block index; CX scratch. Z31 the quant mask,
+// Z30 the gather offsets, Z29 the lane rows, Z26 the offset factor,
+// Z16-Z19 the sums per activation row, Z8 d, Z9 m, Z0-Z7 the quants.
+
+// x16rows is the row of each lane: 4·(i%4) + i/4 (the permutation is its
+// own inverse, so it also restores row order at the end).
+DATA x16rows<>+0(SB)/4, $0
+DATA x16rows<>+4(SB)/4, $4
+DATA x16rows<>+8(SB)/4, $8
+DATA x16rows<>+12(SB)/4, $12
+DATA x16rows<>+16(SB)/4, $1
+DATA x16rows<>+20(SB)/4, $5
+DATA x16rows<>+24(SB)/4, $9
+DATA x16rows<>+28(SB)/4, $13
+DATA x16rows<>+32(SB)/4, $2
+DATA x16rows<>+36(SB)/4, $6
+DATA x16rows<>+40(SB)/4, $10
+DATA x16rows<>+44(SB)/4, $14
+DATA x16rows<>+48(SB)/4, $3
+DATA x16rows<>+52(SB)/4, $7
+DATA x16rows<>+56(SB)/4, $11
+DATA x16rows<>+60(SB)/4, $15
+GLOBL x16rows<>(SB), RODATA|NOPTR, $64
+
+// LOADT loads 16 bytes at off of the 16 rows and transposes them: d0-d3
+// (whose low quarters are x0-x3) get column groups 0-3 (bytes 0-3, 4-7,
+// ...) of every row. t0-t3 are clobbered.
+#define LOADT(off, x0, x1, x2, x3, d0, d1, d2, d3, t0, t1, t2, t3) \
+	VMOVDQU off(R8), x0; \
+	VINSERTI32X4 $1, off(R8)(R9*1), d0, d0; \
+	VINSERTI32X4 $2, off(R8)(R9*2), d0, d0; \
+	VINSERTI32X4 $3, off(R8)(R10*1), d0, d0; \
+	VMOVDQU off(R11), x1; \
+	VINSERTI32X4 $1, off(R11)(R9*1), d1, d1; \
+	VINSERTI32X4 $2, off(R11)(R9*2), d1, d1; \
+	VINSERTI32X4 $3, off(R11)(R10*1), d1, d1; \
+	VMOVDQU off(R12), x2; \
+	VINSERTI32X4 $1, off(R12)(R9*1), d2, d2; \
+	VINSERTI32X4 $2, off(R12)(R9*2), d2, d2; \
+	VINSERTI32X4 $3, off(R12)(R10*1), d2, d2; \
+	VMOVDQU off(R13), x3; \
+	VINSERTI32X4 $1, off(R13)(R9*1), d3, d3; \
+	VINSERTI32X4 $2, off(R13)(R9*2), d3, d3; \
+	VINSERTI32X4 $3, off(R13)(R10*1), d3, d3; \
+	VPUNPCKLDQ d1, d0, t0; \
+	VPUNPCKHDQ d1, d0, t1; \
+	VPUNPCKLDQ d3, d2, t2; \
+	VPUNPCKHDQ d3, d2, t3; \
+	VPUNPCKLQDQ t2, t0, d0; \
+	VPUNPCKHQDQ t2, t0, d1; \
+	VPUNPCKLQDQ t3, t1, d2; \
+	VPUNPCKHQDQ t3, t1, d3
+
+// X16SETUP loads the arguments and constants of the 16-row kernels; the
+// offset factor (a float32) is in CX.
+#define X16SETUP \
+	VPBROADCASTD CX, Z26; \
+	MOVQ p+0(FP), R8; \
+	MOVQ rb+8(FP), R9; \
+	MOVQ xs+16(FP), DX; \
+	LEAQ (R9)(R9*2), R10; \
+	LEAQ (R8)(R9*4), R11; \
+	LEAQ (R11)(R9*4), R12; \
+	LEAQ (R12)(R9*4), R13; \
+	LEAQ (R13)(R9*4), R14; \
+	MOVQ 0(DX), DI; \
+	MOVQ 24(DX), SI; \
+	MOVQ 48(DX), R15; \
+	MOVQ 72(DX), AX; \
+	XORQ BX, BX; \
+	VMOVDQU32 x16rows<>(SB), Z29; \
+	VPBROADCASTD R9, Z30; \
+	VPMULLD Z29, Z30, Z30; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19
+
+// SCALES gathers the 16 rows' f16 block scales (offset 0) into Z8 as
+// float32, and m = d times the offset factor into Z9.
+#define SCALES \
+	KXNORW K0, K0, K1; \
+	VPGATHERDD (R8)(Z30*1), K1, Z8; \
+	VPMOVDW Z8, Y8; \
+	VCVTPH2PS Y8, Z8; \
+	VMULPS Z26, Z8, Z9
+
+// ACT multiplies the quants Z0-Z7 (column groups 0-3 and 4-7 of... see
+// the kernels) with activation row a (quants at q, pointer table entry
+// a) and adds the block to acc.
+#define ACT(q, a, acc) \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	VPDPBUSD.BCST 0(q)(BX*8), Z0, Z10; \
+	VPDPBUSD.BCST 16(q)(BX*8), Z4, Z11; \
+	VPDPBUSD.BCST 4(q)(BX*8), Z1, Z10; \
+	VPDPBUSD.BCST 20(q)(BX*8), Z5, Z11; \
+	VPDPBUSD.BCST 8(q)(BX*8), Z2, Z10; \
+	VPDPBUSD.BCST 24(q)(BX*8), Z6, Z11; \
+	VPDPBUSD.BCST 12(q)(BX*8), Z3, Z10; \
+	VPDPBUSD.BCST 28(q)(BX*8), Z7, Z11; \
+	VPADDD Z11, Z10, Z10; \
+	VCVTDQ2PS Z10, Z10; \
+	MOVQ (a*24+8)(DX), CX; \
+	VMULPS.BCST (CX)(BX*1), Z8, Z12; \
+	VFMADD231PS Z12, Z10, acc; \
+	MOVQ (a*24+16)(DX), CX; \
+	VFMADD231PS.BCST (CX)(BX*1), Z9, acc
+
+// ACTS runs ACT for the na activation rows, then advances to the next
+// block (bb bytes per row) and loops to label loop while blocks remain.
+#define ACTS(bb, loop, done) \
+	ACT(DI, 0, Z16); \
+	CMPQ na+24(FP), $2; \
+	JLT done; \
+	ACT(SI, 1, Z17); \
+	CMPQ na+24(FP), $3; \
+	JLT done; \
+	ACT(R15, 2, Z18); \
+	CMPQ na+24(FP), $4; \
+	JLT done; \
+	ACT(AX, 3, Z19); \
+done: \
+	ADDQ $bb, R8; \
+	ADDQ $bb, R11; \
+	ADDQ $bb, R12; \
+	ADDQ $bb, R13; \
+	ADDQ $4, BX; \
+	DECQ nb+32(FP); \
+	JNZ loop
+
+// X16DONE writes the sums of the activation rows in row order to out.
+#define X16DONE \
+	MOVQ out+40(FP), AX; \
+	VPERMD Z16, Z29, Z16; \
+	VPERMD Z17, Z29, Z17; \
+	VPERMD Z18, Z29, Z18; \
+	VPERMD Z19, Z29, Z19; \
+	VMOVUPS Z16, 0(AX); \
+	VMOVUPS Z17, 64(AX); \
+	VMOVUPS Z18, 128(AX); \
+	VMOVUPS Z19, 192(AX); \
+	VZEROUPPER; \
+	RET
+
+// func q4_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+//
+// Q4_0 (d, 16 bytes of nibbles): the low nibbles are columns 0-15, the
+// high ones 16-31; m = -8d.
+TEXT ·q4_0x16(SB), NOSPLIT, $0-48
+	MOVL $0xc1000000, CX // -8
+	X16SETUP
+	MOVL $0x0f0f0f0f, CX
+	VPBROADCASTD CX, Z31
+	CMPQ nb+32(FP), $0
+	JLE q4done
+
+q4loop:
+	PREFETCHT0 0(R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 128(R14)
+	PREFETCHT0 192(R14)
+	PREFETCHT0 256(R14)
+	ADDQ $288, R14
+	SCALES
+	LOADT(2, X0, X1, X2, X3, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	VPSRLD $4, Z0, Z4
+	VPSRLD $4, Z1, Z5
+	VPSRLD $4, Z2, Z6
+	VPSRLD $4, Z3, Z7
+	VPANDD Z31, Z0, Z0
+	VPANDD Z31, Z1, Z1
+	VPANDD Z31, Z2, Z2
+	VPANDD Z31, Z3, Z3
+	VPANDD Z31, Z4, Z4
+	VPANDD Z31, Z5, Z5
+	VPANDD Z31, Z6, Z6
+	VPANDD Z31, Z7, Z7
+	ACTS(18, q4loop, q4next)
+
+q4done:
+	X16DONE
+
+// func q8_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+//
+// Q8_0 (d, 32 signed bytes): the bytes with their sign bit flipped are
+// q+128; m = -128d.
+TEXT ·q8_0x16(SB), NOSPLIT, $0-48
+	MOVL $0xc3000000, CX // -128
+	X16SETUP
+	MOVL $0x80808080, CX
+	VPBROADCASTD CX, Z31
+	CMPQ nb+32(FP), $0
+	JLE q8done
+
+q8loop:
+	PREFETCHT0 0(R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 128(R14)
+	PREFETCHT0 192(R14)
+	PREFETCHT0 256(R14)
+	PREFETCHT0 320(R14)
+	PREFETCHT0 384(R14)
+	PREFETCHT0 448(R14)
+	PREFETCHT0 512(R14)
+	ADDQ $544, R14
+	SCALES
+	LOADT(2, X0, X1, X2, X3, Z0, Z1, Z2, Z3, Z12, Z13, Z14, Z15)
+	LOADT(18, X4, X5, X6, X7, Z4, Z5, Z6, Z7, Z12, Z13, Z14, Z15)
+	VPXORD Z31, Z0, Z0
+	VPXORD Z31, Z1, Z1
+	VPXORD Z31, Z2, Z2
+	VPXORD Z31, Z3, Z3
+	VPXORD Z31, Z4, Z4
+	VPXORD Z31, Z5, Z5
+	VPXORD Z31, Z6, Z6
+	VPXORD Z31, Z7, Z7
+	ACTS(34, q8loop, q8next)
+
+q8done:
+	X16DONE

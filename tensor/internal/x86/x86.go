@@ -55,6 +55,12 @@ type Funcs struct {
 	// MatVecQ8[T] is MatVec with activations quantized by QuantizeQ8 (nil
 	// for the formats without an integer kernel).
 	MatVecQ8 [NumFormats]func(y []float32, w []byte, rowBytes int, x *Q8Row)
+	// MatMulQ8[T] multiplies rows weight rows (rowBytes apart) with every
+	// activation row of x, writing row r of activation i to y[i*ys+r]; it
+	// reads each weight block once for up to four activation rows, and a
+	// row's result does not depend on the other rows (nil where MatVecQ8
+	// is the only kernel).
+	MatMulQ8 [NumFormats]func(y []float32, ys, rows int, w []byte, rowBytes int, x []Q8Row)
 	// VNNI tile products (nil without AVX512-VNNI; see vnni.go for the
 	// layouts): PackQ8Tile[T] packs up to VNNIRows weight rows of a
 	// format, PackQ8Acts up to VNNIActs quantized activation rows, and
