@@ -26,6 +26,7 @@ import (
 // serveFlags are the options of `seekd serve`.
 type serveFlags struct {
 	models          []string
+	yes             bool
 	host            string
 	port            int
 	ctx             int
@@ -45,7 +46,7 @@ type serveFlags struct {
 func newServeCmd() *cobra.Command {
 	f := &serveFlags{}
 	cmd := &cobra.Command{
-		Use:   "serve --model [NAME=]PATH ...",
+		Use:   "serve [MODEL...] [--model [NAME=]MODEL ...]",
 		Short: "Serve models over DeepSeek's (and OpenAI's) HTTP API",
 		Long: `Serve models over DeepSeek's and OpenAI's HTTP API: /v1/chat/completions,
 /v1/completions (and DeepSeek's /beta routes for prefix and fill-in-the-middle
@@ -57,11 +58,15 @@ and deepseek-reasoner (thinking on).
 
 The server binds 127.0.0.1 unless --host says otherwise; binding any other
 address needs an API key (--api-key or SEEKD_API_KEY).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.models = append(f.models, args...)
+			return runServe(cmd, f)
+		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.models, "model", nil, "model to serve as NAME=PATH or PATH (a folder or .gguf file); repeatable")
+	fl.StringArrayVar(&f.models, "model", nil, "model to serve as NAME=MODEL or MODEL (an alias, a Hugging Face repo, a folder or a .gguf file); repeatable, or give models as arguments")
+	fl.BoolVar(&f.yes, "yes", false, "pull missing models without asking")
 	fl.StringVar(&f.host, "host", "127.0.0.1", "address to listen on")
 	fl.IntVar(&f.port, "port", 8080, "port to listen on")
 	fl.IntVar(&f.ctx, "ctx", 0, "context length in tokens (default: the model's, at most 32768)")
@@ -93,9 +98,12 @@ func parseModelSpecs(values []string) ([]modelSpec, error) {
 		name, path, ok := strings.Cut(v, "=")
 		if !ok {
 			path = v
-			name = filepath.Base(filepath.Clean(path))
-			if strings.EqualFold(filepath.Ext(name), ".gguf") {
-				name = strings.TrimSuffix(name, filepath.Ext(name))
+			name = v // an alias or repo names itself
+			if _, err := os.Stat(path); err == nil {
+				name = filepath.Base(filepath.Clean(path))
+				if strings.EqualFold(filepath.Ext(name), ".gguf") {
+					name = strings.TrimSuffix(name, filepath.Ext(name))
+				}
 			}
 		}
 		if name == "" || path == "" {
@@ -105,9 +113,6 @@ func parseModelSpecs(values []string) ([]modelSpec, error) {
 			return nil, usagef("serve: two models are named %q", name)
 		}
 		seen[name] = true
-		if _, err := os.Stat(path); err != nil {
-			return nil, usagef("serve: model %s: no such file or folder", path)
-		}
 		out = append(out, modelSpec{name, path})
 	}
 	return out, nil
@@ -126,6 +131,15 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	specs, err := parseModelSpecs(f.models)
 	if err != nil {
 		return err
+	}
+	// Aliases and Hugging Face repos resolve to the cache (pulled on first
+	// use); folders and .gguf files are used as they are.
+	for i := range specs {
+		m, err := resolveOrPull(cmd.Context(), specs[i].path, f.yes, cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		specs[i].path = m.Path
 	}
 	if f.apiKey == "" {
 		f.apiKey = os.Getenv("SEEKD_API_KEY")

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/chat"
 )
 
@@ -43,7 +45,13 @@ special tokens come from --bos and --eos.`,
 			if cmd.Flags().Changed("eos") {
 				specials["eos_token"] = eos
 			}
-			tmpl, err := chat.LoadTemplate(model, chat.WithSpecialTokens(specials))
+			var tmpl *chat.Template
+			var err error
+			if strings.HasSuffix(strings.ToLower(model), ".gguf") {
+				tmpl, err = ggufTemplate(model, specials)
+			} else {
+				tmpl, err = chat.LoadTemplate(model, chat.WithSpecialTokens(specials))
+			}
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, chat.ErrGGUF) {
 				return usageError{fmt.Errorf("template: %w", err)}
 			}
@@ -105,4 +113,24 @@ func renderLines(ctx context.Context, tmpl *chat.Template, in io.Reader, out io.
 			return err
 		}
 	}
+}
+
+// ggufTemplate reads a GGUF file's tokenizer.chat_template with the BOS and
+// EOS of its tokenizer.ggml.* metadata (--bos/--eos override them).
+func ggufTemplate(path string, specials chat.SpecialTokens) (*chat.Template, error) {
+	t, err := bundle.OpenText(path)
+	if err != nil {
+		return nil, err
+	}
+	if t.TemplateSource == "" {
+		return nil, usagef("template: %s has no tokenizer.chat_template", path)
+	}
+	all := chat.SpecialTokens{}
+	if s := t.Tokenizer.BOSToken(); s != "" {
+		all["bos_token"] = s
+	}
+	if s := t.Tokenizer.EOSToken(); s != "" {
+		all["eos_token"] = s
+	}
+	return chat.New(t.TemplateSource, all, chat.WithSpecialTokens(specials))
 }

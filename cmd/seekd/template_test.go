@@ -3,11 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seekd/seekd/convert"
+	"github.com/seekd/seekd/tensor"
 )
 
 const chatFixtures = "../../testdata/chat-templates"
@@ -184,7 +188,7 @@ func TestTemplateCommandUsage(t *testing.T) {
 	}{
 		{"no model", nil, 2, "--model is required"},
 		{"missing path", []string{"--model", filepath.Join(dir, "nope")}, 2, "no such file"},
-		{"gguf", []string{"--model", gguf}, 2, "not supported yet"},
+		{"broken gguf", []string{"--model", gguf}, 1, "m.gguf"},
 		{"extra argument", []string{"--model", bad, "x"}, 2, ""},
 		{"template does not parse", []string{"--model", bad}, 1, "TemplateSyntaxError"},
 	} {
@@ -192,5 +196,27 @@ func TestTemplateCommandUsage(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q on one line", tc.name, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// A GGUF file's tokenizer.chat_template renders like the folder it was
+// converted from.
+func TestTemplateCommandGGUF(t *testing.T) {
+	src := "../../testdata/distill/tiny-r1-distill-qwen/hf"
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	if err := convert.ToGGUF(context.Background(), src, out, convert.Options{Type: tensor.F32}); err != nil {
+		t.Fatal(err)
+	}
+	in := `{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], "tools": null, "add_generation_prompt": true, "kwargs": {}}` + "\n"
+	fromFolder, errs, code := runTemplateCmd(t, in, "--model", src)
+	if code != 0 {
+		t.Fatalf("folder: %d %s", code, errs)
+	}
+	fromGGUF, errs, code := runTemplateCmd(t, in, "--model", out)
+	if code != 0 {
+		t.Fatalf("gguf: %d %s", code, errs)
+	}
+	if fromGGUF != fromFolder || !strings.Contains(fromGGUF, "<｜Assistant｜><think>") {
+		t.Fatalf("gguf rendered %q, folder %q", fromGGUF, fromFolder)
 	}
 }
