@@ -68,6 +68,23 @@ func newMetrics(reg *prometheus.Registry, models []*servedModel) *metrics {
 			func() float64 { return float64(eng.Stats().Steps) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "seekd_preemptions_total", Help: "Sequences preempted for cache space.", ConstLabels: labels},
 			func() float64 { return float64(eng.Stats().Preemptions) }))
+		gauge("seekd_prompt_cache_hit_ratio", "Fraction of looked-up prompt tokens served from the prefix cache.", func() float64 {
+			p := eng.Stats().Prefix
+			if p.LookupTokens == 0 {
+				return 0
+			}
+			return float64(p.HitTokens) / float64(p.LookupTokens)
+		})
+		for _, tier := range []string{"ram", "disk"} {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "seekd_prompt_cache_bytes", Help: "Bytes the prefix cache holds, per tier.",
+				ConstLabels: prometheus.Labels{"model": name, "tier": tier}}, func() float64 {
+				st := eng.Stats()
+				if tier == "ram" {
+					return float64(int64(st.Prefix.RAMBlocks) * st.CacheBlockBytes)
+				}
+				return float64(st.Prefix.DiskBytes)
+			}))
+		}
 	}
 	return m
 }
