@@ -24,13 +24,15 @@ type Options struct {
 	BlockTokens  int   // positions per cache block (default 64)
 	// PrefixCache turns on prefix caching: a request reuses the longest
 	// cached prefix of whole blocks (made by earlier requests in the same
-	// CacheScope) and computes only the rest. Disk, if set, is its disk tier.
+	// CacheScope) and computes only the rest. Disk, if set, is its disk tier;
+	// the engine closes it (after its pending writes) on Close.
 	PrefixCache bool
 	Disk        *kvcache.Disk
 	// UnitBlocks makes a prefix-cache unit every that many blocks inside
 	// long prompts, so a long shared document hits on its second use
-	// (default 4; negative: only at request boundaries, as DeepSeek's docs
-	// describe for short prompts).
+	// (default 2: 128 tokens with 64-token blocks, the unit measured on
+	// DeepSeek's API; negative: only at request boundaries and detected
+	// common prefixes, as DeepSeek's guide describes).
 	UnitBlocks int
 	Logger     *slog.Logger
 }
@@ -112,7 +114,7 @@ func New(m model.Model, opt Options) (*Engine, error) {
 	}
 	if opt.PrefixCache {
 		if opt.UnitBlocks == 0 {
-			opt.UnitBlocks = 4
+			opt.UnitBlocks = 2
 		}
 		kv.EnablePrefixCache(opt.Disk, max(opt.UnitBlocks, 0))
 	}
@@ -205,6 +207,9 @@ func (e *Engine) Close() {
 	e.signal()
 	e.mu.Unlock()
 	<-e.loopDone
+	if e.opt.Disk != nil {
+		e.opt.Disk.Close()
+	}
 }
 
 // loop is the scheduler: admit, step, repeat.

@@ -13,10 +13,14 @@ import (
 
 	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/engine"
+	"github.com/seekd/seekd/kvcache"
 	"github.com/seekd/seekd/model"
 	"github.com/seekd/seekd/server"
 	"github.com/seekd/seekd/tensor"
 )
+
+// cacheBlockTokens is the KV cache block size: the prefix cache's unit.
+const cacheBlockTokens = 64
 
 // engineSettings are the engine knobs `serve` and `run` share.
 type engineSettings struct {
@@ -24,6 +28,10 @@ type engineSettings struct {
 	cacheBytes int64
 	maxBatch   int
 	maxQueue   int
+	// diskDir, if set, keeps the prefix cache on disk there too (under the
+	// model's digest), up to diskBytes.
+	diskDir   string
+	diskBytes int64
 }
 
 // loadServed opens a model with its tokenizer and template and starts its
@@ -37,15 +45,44 @@ func loadServed(name, path string, pool *tensor.Pool, es engineSettings, log *sl
 	if es.ctx > 0 {
 		ctxLen = es.ctx
 	}
+	var disk *kvcache.Disk
+	if es.diskDir != "" {
+		if disk, err = openDiskCache(name, path, b.Model.Config(), es, log); err != nil {
+			b.Close()
+			return server.Model{}, err
+		}
+	}
 	eng, err := engine.New(b.Model, engine.Options{
 		MaxBatch: es.maxBatch, MaxQueue: es.maxQueue, Context: ctxLen,
-		CacheBytes: es.cacheBytes, PrefixCache: true, Logger: log.With("model", name),
+		CacheBytes: es.cacheBytes, BlockTokens: cacheBlockTokens, PrefixCache: true, Disk: disk, Logger: log.With("model", name),
 	})
 	if err != nil {
+		if disk != nil {
+			disk.Close()
+		}
 		b.Close()
 		return server.Model{}, fmt.Errorf("model %s: %w", name, err)
 	}
 	return server.Model{Name: name, Bundle: b, Engine: eng}, nil
+}
+
+// openDiskCache opens the prefix cache's disk tier of one model, keyed by a
+// digest of its files so entries are only used with the weights that made
+// them.
+func openDiskCache(name, path string, c *model.Config, es engineSettings, log *slog.Logger) (*kvcache.Disk, error) {
+	digest, err := model.Digest(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	d, err := kvcache.OpenDisk(kvcache.DiskOptions{
+		Dir: es.diskDir, ModelDigest: digest, MaxBytes: es.diskBytes,
+		Layout: kvcache.Layout{Layers: c.Layers, Width: c.KVWidth()}, BlockTokens: cacheBlockTokens,
+		Label: name, Logger: log.With("model", name),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model %s: prefix cache: %w", name, err)
+	}
+	return d, nil
 }
 
 // localServer is an in-process API server on a random loopback port with a

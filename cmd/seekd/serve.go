@@ -27,6 +27,8 @@ import (
 type serveFlags struct {
 	models          []string
 	yes             bool
+	cacheDir        string
+	cacheDisk       string
 	host            string
 	port            int
 	ctx             int
@@ -67,6 +69,8 @@ address needs an API key (--api-key or SEEKD_API_KEY).`,
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.models, "model", nil, "model to serve as NAME=MODEL or MODEL (an alias, a Hugging Face repo, a folder or a .gguf file); repeatable, or give models as arguments")
 	fl.BoolVar(&f.yes, "yes", false, "pull missing models without asking")
+	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "folder of the on-disk prefix cache (context caching)")
+	fl.StringVar(&f.cacheDisk, "cache-disk-size", "20GB", "disk budget of the prefix cache (0: keep it in RAM only)")
 	fl.StringVar(&f.host, "host", "127.0.0.1", "address to listen on")
 	fl.IntVar(&f.port, "port", 8080, "port to listen on")
 	fl.IntVar(&f.ctx, "ctx", 0, "context length in tokens (default: the model's, at most 32768)")
@@ -176,6 +180,16 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		}
 	}()
 	es := engineSettings{ctx: f.ctx, cacheBytes: int64(cacheBytes), maxBatch: f.maxBatch, maxQueue: f.maxQueue}
+	if f.cacheDisk != "0" && f.cacheDisk != "" {
+		size, err := humanize.ParseBytes(f.cacheDisk)
+		if err != nil {
+			return usagef("serve: --cache-disk-size %q is not a size (e.g. 20GB, or 0 for none)", f.cacheDisk)
+		}
+		if f.cacheDir == "" {
+			return usagef("serve: no --cache-dir and no data folder for the prefix cache (or pass --cache-disk-size 0)")
+		}
+		es.diskDir, es.diskBytes = f.cacheDir, int64(size)
+	}
 	for _, sp := range specs {
 		start := time.Now()
 		m, err := loadServed(sp.name, sp.path, pool, es, log)
