@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3"
+
+	"github.com/seekd/seekd/server/servertest"
 )
 
 // post sends a raw JSON body and returns the status and body.
@@ -130,25 +132,9 @@ func TestAuth(t *testing.T) {
 // foreverScript generates forever for prompts that ask so.
 func foreverScript(prompt string) string {
 	if strings.Contains(prompt, "forever") {
-		return forever
+		return servertest.Forever
 	}
 	return "Quick answer."
-}
-
-// waitIdle waits until the engine runs nothing and holds no cache.
-func waitIdle(t *testing.T, ts *testServer) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := ts.eng.Stats()
-		if st.Running == 0 && st.Waiting == 0 && st.CacheBlocksUsed == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("engine not idle: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestClientDisconnect(t *testing.T) {
@@ -159,17 +145,17 @@ func TestClientDisconnect(t *testing.T) {
 	n := 0
 	for st.Next() {
 		if n++; n == 20 {
-			if used := ts.eng.Stats().CacheBlocksUsed; used == 0 {
+			if used := ts.Engine.Stats().CacheBlocksUsed; used == 0 {
 				t.Error("no cache in use mid-stream")
 			}
 			cancel()
 		}
 	}
 	st.Close()
-	waitIdle(t, ts)
-	steps := ts.eng.Stats().Steps
+	ts.WaitIdle(t)
+	steps := ts.Engine.Stats().Steps
 	time.Sleep(20 * time.Millisecond)
-	if ts.eng.Stats().Steps != steps {
+	if ts.Engine.Stats().Steps != steps {
 		t.Error("the engine still steps after the client left")
 	}
 }
@@ -209,7 +195,7 @@ func TestKeepAliveWhileQueued(t *testing.T) {
 	if !strings.HasSuffix(string(rest), "data: [DONE]\n\n") || strings.Contains(string(rest), `"error"`) {
 		t.Errorf("stream end: %q", rest[max(0, len(rest)-80):])
 	}
-	waitIdle(t, ts)
+	ts.WaitIdle(t)
 
 	// The official client skips the comments and sees every chunk.
 	cancelA = hold()
@@ -225,7 +211,7 @@ func TestKeepAliveWhileQueued(t *testing.T) {
 	if err != nil || r.Choices[0].Message.Content != "Quick answer." {
 		t.Errorf("non-stream after keep-alives: %v", err)
 	}
-	waitIdle(t, ts)
+	ts.WaitIdle(t)
 }
 
 func TestQueueFull(t *testing.T) {
@@ -242,13 +228,13 @@ func TestQueueFull(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for ts.eng.Stats().Waiting < 1 && time.Now().Before(deadline) {
+	for ts.Engine.Stats().Waiting < 1 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	_, err := ts.client.Chat.Completions.New(context.Background(), userChat("v3", "Hi"))
 	wantAPIError(t, err, 429, "Rate Limit")
 	cancel()
-	waitIdle(t, ts)
+	ts.WaitIdle(t)
 }
 
 func TestMetricsModelsHealth(t *testing.T) {
@@ -298,7 +284,7 @@ func TestShutdownCutsStreams(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	errc := make(chan error, 1)
-	go func() { errc <- ts.srv.Shutdown(ctx) }()
+	go func() { errc <- ts.API.Shutdown(ctx) }()
 	var last openai.ChatCompletionChunk
 	for st.Next() {
 		last = st.Current()
@@ -314,7 +300,7 @@ func TestShutdownCutsStreams(t *testing.T) {
 	if status != 503 {
 		t.Errorf("after shutdown: %d", status)
 	}
-	waitIdle(t, ts)
+	ts.WaitIdle(t)
 }
 
 func TestPromptCacheAccounting(t *testing.T) {

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"github.com/seekd/seekd/chat/parse"
 	"github.com/seekd/seekd/engine"
 	"github.com/seekd/seekd/model"
+	"github.com/seekd/seekd/server"
 	"github.com/seekd/seekd/tensor"
 )
 
@@ -156,7 +157,7 @@ func TestRandomModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	srv, err := New(Options{Models: []Model{{Name: "tiny", Bundle: b, Engine: eng}}, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := server.New(server.Options{Models: []server.Model{{Name: "tiny", Bundle: b, Engine: eng}}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
