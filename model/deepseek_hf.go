@@ -7,59 +7,13 @@ import (
 	"github.com/seekd/seekd/weights"
 )
 
-// hfLoader reads named tensors from a safetensors checkpoint, remembering the
-// first error so that a loader reads as a list of names.
-type hfLoader struct {
-	ck  *weights.Checkpoint
-	err error
-}
-
-func (h *hfLoader) matrix(name string, rows, cols int) *tensor.Matrix {
-	if h.err != nil {
-		return nil
-	}
-	m, err := h.ck.Matrix(name)
-	if err == nil {
-		err = checkShape(m, rows, cols)
-	}
-	if err != nil {
-		h.err = fmt.Errorf("model: %w", err)
-		return nil
-	}
-	return m
-}
-
-func (h *hfLoader) floats(name string, n int) []float32 {
-	if h.err != nil {
-		return nil
-	}
-	t, err := h.ck.Tensor(name)
-	if err != nil {
-		h.err = fmt.Errorf("model: %w", err)
-		return nil
-	}
-	v, err := floatsOf(t, n)
-	if err != nil {
-		h.err = fmt.Errorf("model: %s: %w", h.ck.FileOf(name), err)
-	}
-	return v
-}
-
-func (h *hfLoader) mlp(prefix string, inter, hidden int) *mlp {
-	return &mlp{
-		gate: h.matrix(prefix+".gate_proj.weight", inter, hidden),
-		up:   h.matrix(prefix+".up_proj.weight", inter, hidden),
-		down: h.matrix(prefix+".down_proj.weight", hidden, inter),
-	}
-}
-
 // loadDeepSeekHF maps a Hugging Face DeepSeek V2/V3 checkpoint onto the
 // model. The MTP layers (model.layers.{num_hidden_layers}...) are not read.
 func loadDeepSeekHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (*DeepSeek, error) {
 	D, H := c.Hidden, c.Heads
 	dn, dr, dv, C := c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
-	h := &hfLoader{ck: ck}
+	h := &loader{src: hfSource{ck}}
 	m := &DeepSeek{
 		cfg:    c,
 		pool:   pool,
@@ -101,14 +55,14 @@ func loadDeepSeekHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (*Deep
 			}
 			f.experts = make([]mlp, c.Experts)
 			for e := range f.experts {
-				f.experts[e] = *h.mlp(fmt.Sprintf("%smlp.experts.%d", p, e), c.MoEIntermediate, D)
+				f.experts[e] = *h.hfMLP(fmt.Sprintf("%smlp.experts.%d", p, e), c.MoEIntermediate, D)
 			}
 			if c.SharedExperts > 0 {
-				f.shared = h.mlp(p+"mlp.shared_experts", c.SharedExperts*c.MoEIntermediate, D)
+				f.shared = h.hfMLP(p+"mlp.shared_experts", c.SharedExperts*c.MoEIntermediate, D)
 			}
 			L.moe = f
 		} else {
-			L.mlp = h.mlp(p+"mlp", c.Intermediate, D)
+			L.mlp = h.hfMLP(p+"mlp", c.Intermediate, D)
 		}
 		if h.err != nil {
 			return nil, h.err

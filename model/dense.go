@@ -43,7 +43,7 @@ func (m *Dense) Close() error { return m.closer.Close() }
 
 func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, error) {
 	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
-	h := &hfLoader{ck: ck}
+	h := &loader{src: hfSource{ck}}
 	m := &Dense{
 		cfg:    c,
 		pool:   pool,
@@ -72,7 +72,7 @@ func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, e
 		}
 		L.o = h.matrix(p+"self_attn.o_proj.weight", D, H*hd)
 		L.ffnNorm = h.floats(p+"post_attention_layernorm.weight", D)
-		L.mlp = *h.mlp(p+"mlp", c.Intermediate, D)
+		L.mlp = *h.hfMLP(p+"mlp", c.Intermediate, D)
 		if h.err != nil {
 			return nil, h.err
 		}

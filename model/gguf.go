@@ -157,57 +157,6 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 	return c, nil
 }
 
-// ggufLoader reads named tensors from a GGUF file with shape checks and a
-// sticky error.
-type ggufLoader struct {
-	f   *gguf.File
-	err error
-}
-
-func (g *ggufLoader) matrix(name string, rows, cols int) *tensor.Matrix {
-	if g.err != nil {
-		return nil
-	}
-	t, err := g.f.Tensor(name)
-	if err != nil {
-		g.err = fmt.Errorf("model: %w", err)
-		return nil
-	}
-	m, err := tensor.NewMatrix(t)
-	if err == nil {
-		err = checkShape(m, rows, cols)
-	}
-	if err != nil {
-		g.err = fmt.Errorf("model: %s: %w", g.f.Path(), err)
-		return nil
-	}
-	return m
-}
-
-func (g *ggufLoader) floats(name string, n int) []float32 {
-	if g.err != nil {
-		return nil
-	}
-	t, err := g.f.Tensor(name)
-	if err != nil {
-		g.err = fmt.Errorf("model: %w", err)
-		return nil
-	}
-	v, err := floatsOf(t, n)
-	if err != nil {
-		g.err = fmt.Errorf("model: %s: %w", g.f.Path(), err)
-	}
-	return v
-}
-
-func (g *ggufLoader) mlp(prefix string, inter, hidden int) *mlp {
-	return &mlp{
-		gate: g.matrix(prefix+"_gate"+".weight", inter, hidden),
-		up:   g.matrix(prefix+"_up"+".weight", inter, hidden),
-		down: g.matrix(prefix+"_down"+".weight", hidden, inter),
-	}
-}
-
 // loadGGUF opens a GGUF model file.
 func loadGGUF(path string, opt Options) (Model, error) {
 	f, err := gguf.Open(path)
@@ -239,7 +188,7 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 	D, H := c.Hidden, c.Heads
 	dn, dr, dv, C := c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
-	g := &ggufLoader{f: f}
+	g := &loader{src: ggufSource{f}}
 	m := &DeepSeek{
 		cfg:    c,
 		pool:   pool,
@@ -305,15 +254,11 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 				}
 			}
 			if c.SharedExperts > 0 {
-				fm.shared = &mlp{
-					gate: g.matrix(p+"ffn_gate_shexp.weight", c.SharedExperts*I, D),
-					up:   g.matrix(p+"ffn_up_shexp.weight", c.SharedExperts*I, D),
-					down: g.matrix(p+"ffn_down_shexp.weight", D, c.SharedExperts*I),
-				}
+				fm.shared = g.ggufMLP(p+"ffn", "_shexp", c.SharedExperts*I, D)
 			}
 			L.moe = fm
 		} else {
-			L.mlp = g.mlp(p+"ffn", c.Intermediate, D)
+			L.mlp = g.ggufMLP(p+"ffn", "", c.Intermediate, D)
 		}
 		if g.err != nil {
 			return nil, g.err
@@ -327,7 +272,7 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 // Llama 3.1's scaling as the rope_freqs divisors; both are used as stored.
 func loadDenseGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*Dense, error) {
 	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
-	g := &ggufLoader{f: f}
+	g := &loader{src: ggufSource{f}}
 	m := &Dense{
 		cfg:    c,
 		pool:   pool,
@@ -364,7 +309,7 @@ func loadDenseGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*Dense, error) {
 		}
 		L.o = g.matrix(p+"attn_output.weight", D, H*hd)
 		L.ffnNorm = g.floats(p+"ffn_norm.weight", D)
-		if mm := g.mlp(p+"ffn", c.Intermediate, D); g.err == nil {
+		if mm := g.ggufMLP(p+"ffn", "", c.Intermediate, D); g.err == nil {
 			L.mlp = *mm
 		}
 		if g.err != nil {

@@ -1,0 +1,98 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/seekd/seekd/tensor"
+	"github.com/seekd/seekd/weights"
+	"github.com/seekd/seekd/weights/gguf"
+)
+
+// source is where a loader finds named tensors: a safetensors checkpoint or
+// a GGUF file.
+type source interface {
+	Tensor(name string) (*tensor.Tensor, error)
+	Matrix(name string) (*tensor.Matrix, error)
+	Where(name string) string // the file holding a tensor, for errors
+}
+
+// loader reads named tensors with shape checks, remembering the first error
+// so that a model's loader reads as a list of names.
+type loader struct {
+	src source
+	err error
+}
+
+func (l *loader) matrix(name string, rows, cols int) *tensor.Matrix {
+	if l.err != nil {
+		return nil
+	}
+	m, err := l.src.Matrix(name)
+	if err == nil {
+		err = checkShape(m, rows, cols)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", l.src.Where(name), err)
+		}
+	}
+	if err != nil {
+		l.err = fmt.Errorf("model: %w", err)
+		return nil
+	}
+	return m
+}
+
+func (l *loader) floats(name string, n int) []float32 {
+	if l.err != nil {
+		return nil
+	}
+	t, err := l.src.Tensor(name)
+	if err != nil {
+		l.err = fmt.Errorf("model: %w", err)
+		return nil
+	}
+	v, err := floatsOf(t, n)
+	if err != nil {
+		l.err = fmt.Errorf("model: %s: %w", l.src.Where(name), err)
+	}
+	return v
+}
+
+// mlp reads a SwiGLU MLP named prefix+gate+suffix etc.
+func (l *loader) mlp(gate, up, down string, inter, hidden int) *mlp {
+	return &mlp{
+		gate: l.matrix(gate, inter, hidden),
+		up:   l.matrix(up, inter, hidden),
+		down: l.matrix(down, hidden, inter),
+	}
+}
+
+// hfMLP reads Hugging Face's PREFIX.{gate,up,down}_proj.weight.
+func (l *loader) hfMLP(prefix string, inter, hidden int) *mlp {
+	return l.mlp(prefix+".gate_proj.weight", prefix+".up_proj.weight", prefix+".down_proj.weight", inter, hidden)
+}
+
+// ggufMLP reads llama.cpp's PREFIX_{gate,up,down}SUFFIX.weight.
+func (l *loader) ggufMLP(prefix, suffix string, inter, hidden int) *mlp {
+	return l.mlp(prefix+"_gate"+suffix+".weight", prefix+"_up"+suffix+".weight", prefix+"_down"+suffix+".weight", inter, hidden)
+}
+
+// hfSource reads a safetensors checkpoint (FP8 weights come with their
+// block scales).
+type hfSource struct{ ck *weights.Checkpoint }
+
+func (s hfSource) Tensor(name string) (*tensor.Tensor, error) { return s.ck.Tensor(name) }
+func (s hfSource) Matrix(name string) (*tensor.Matrix, error) { return s.ck.Matrix(name) }
+func (s hfSource) Where(name string) string                   { return s.ck.FileOf(name) }
+
+// ggufSource reads a GGUF file.
+type ggufSource struct{ f *gguf.File }
+
+func (s ggufSource) Tensor(name string) (*tensor.Tensor, error) { return s.f.Tensor(name) }
+func (s ggufSource) Where(string) string                        { return s.f.Path() }
+func (s ggufSource) Matrix(name string) (*tensor.Matrix, error) {
+	t, err := s.f.Tensor(name)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.NewMatrix(t)
+}
