@@ -400,48 +400,42 @@ func tiledRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
 	}
 }
 
-// Tiling of the integer tile products: weight tiles of x86.VNNIRows rows
-// by tileBlocksQ8 blocks of 32 columns (16 KiB) meet actGroupsQ8 groups of
-// activation rows (320 KiB of panel) before the next tile is packed.
+// Tiling of the integer tile products: a weight tile is x86.VNNIRows rows
+// by all the columns (packed once, streaming the rows from memory in
+// order), and it meets the activation panel in chunks of at most
+// actGroupsQ8 groups of rows and about panelBudgetQ8 bytes, which stay in
+// L2 while the unit's tiles pass.
 const (
-	tileBlocksQ8 = 32
-	actGroupsQ8  = 32
+	actGroupsQ8   = 32
+	panelBudgetQ8 = 512 << 10
 )
 
 // tiledQ8Rows computes rows [lo, hi) of a product from its activation
-// panel: each weight tile is packed once per pass over actGroupsQ8 groups
-// of activation rows, and the partial sums of column blocks accumulate in Y.
+// panel. Each output is one pass over all the column blocks, starting
+// from zero, so its value does not depend on the tiling.
 func tiledQ8Rows(k *kernels, sc *scratch, pr *Product, pan *q8Panel, lo, hi int) {
 	w := pr.W
-	for i := 0; i < pr.N; i++ {
-		clear(pr.Y[i*w.Rows+lo : i*w.Rows+hi])
-	}
-	if sc.q8W == nil {
-		sc.q8W = make([]byte, tileBlocksQ8*x86.VNNITileBytes)
-		sc.q8S = make([]float32, tileBlocksQ8*x86.VNNITileScales)
+	nb := pan.nb
+	if len(sc.q8W) < nb*x86.VNNITileBytes {
+		sc.q8W = make([]byte, nb*x86.VNNITileBytes)
+		sc.q8S = make([]float32, nb*x86.VNNITileScales)
 	}
 	pack := k.packQ8Tile[w.DType]
 	rb := w.rowBytes
+	chunk := min(actGroupsQ8, max(1, panelBudgetQ8/(nb*(x86.VNNIActBytes+4*x86.VNNIActScales))))
 	var out [x86.VNNIActs][x86.VNNIRows]float32
-	for a0 := 0; a0 < pan.groups; a0 += actGroupsQ8 {
-		a1 := min(pan.groups, a0+actGroupsQ8)
-		for b0 := 0; b0 < pan.nb; b0 += tileBlocksQ8 {
-			nb := min(tileBlocksQ8, pan.nb-b0)
-			for r0 := lo; r0 < hi; r0 += x86.VNNIRows {
-				nr := min(x86.VNNIRows, hi-r0)
-				pack(sc.q8W, sc.q8S, w.Data[r0*rb:hi*rb], rb, nr, b0, nb)
-				for g := a0; g < a1; g++ {
-					i0 := g * x86.VNNIActs
-					ng := min(x86.VNNIActs, pr.N-i0)
-					out = [x86.VNNIActs][x86.VNNIRows]float32{}
-					for gi := 0; gi < ng; gi++ {
-						copy(out[gi][:nr], pr.Y[(i0+gi)*w.Rows+r0:])
-					}
-					off := g*pan.nb + b0
-					k.tileQ8(sc.q8W, sc.q8S, pan.x[off*x86.VNNIActBytes:], pan.xs[off*x86.VNNIActScales:], nb, &out)
-					for gi := 0; gi < ng; gi++ {
-						copy(pr.Y[(i0+gi)*w.Rows+r0:(i0+gi)*w.Rows+r0+nr], out[gi][:nr])
-					}
+	for a0 := 0; a0 < pan.groups; a0 += chunk {
+		a1 := min(pan.groups, a0+chunk)
+		for r0 := lo; r0 < hi; r0 += x86.VNNIRows {
+			nr := min(x86.VNNIRows, hi-r0)
+			pack(sc.q8W, sc.q8S, w.Data[r0*rb:hi*rb], rb, nr, 0, nb)
+			for g := a0; g < a1; g++ {
+				out = [x86.VNNIActs][x86.VNNIRows]float32{}
+				off := g * nb
+				k.tileQ8(sc.q8W, sc.q8S, pan.x[off*x86.VNNIActBytes:], pan.xs[off*x86.VNNIActScales:], nb, &out)
+				i0 := g * x86.VNNIActs
+				for gi := 0; gi < min(x86.VNNIActs, pr.N-i0); gi++ {
+					copy(pr.Y[(i0+gi)*w.Rows+r0:(i0+gi)*w.Rows+r0+nr], out[gi][:nr])
 				}
 			}
 		}

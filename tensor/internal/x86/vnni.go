@@ -55,6 +55,10 @@ func checkPack(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb, blockB
 // zero): u is the nibble, d the block scale, m = -8d.
 func packQ4_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
 	checkPack(w, ws, data, rowBytes, nr, b0, nb, 18)
+	if nr == VNNIRows && nb > 0 {
+		packQ4_0x16(unsafe.Pointer(&w[0]), unsafe.Pointer(&ws[0]), unsafe.Pointer(&data[b0*18]), rowBytes, nb)
+		return
+	}
 	if nr < VNNIRows {
 		clear(w[:nb*VNNITileBytes])
 		clear(ws[:nb*VNNITileScales])
@@ -75,9 +79,22 @@ func packQ4_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
 	}
 }
 
+// packQ4_0x16 and packQ8_0x16 pack nb blocks of 16 rows (rb bytes apart,
+// from the block at p) into a tile (vnni_amd64.s).
+//
+//go:noescape
+func packQ4_0x16(w, ws, p unsafe.Pointer, rb, nb int)
+
+//go:noescape
+func packQ8_0x16(w, ws, p unsafe.Pointer, rb, nb int)
+
 // packQ8_0 packs Q8_0 rows: u = q+128 (the sign bit flipped), m = -128d.
 func packQ8_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
 	checkPack(w, ws, data, rowBytes, nr, b0, nb, 34)
+	if nr == VNNIRows && nb > 0 {
+		packQ8_0x16(unsafe.Pointer(&w[0]), unsafe.Pointer(&ws[0]), unsafe.Pointer(&data[b0*34]), rowBytes, nb)
+		return
+	}
 	if nr < VNNIRows {
 		clear(w[:nb*VNNITileBytes])
 		clear(ws[:nb*VNNITileScales])

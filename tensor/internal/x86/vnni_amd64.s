@@ -256,6 +256,54 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// PACKSETUP sets up the row pointers, prefetch pointer and gather offsets
+// of a pack.
+#define PACKSETUP \
+	MOVQ p+16(FP), R8; \
+	MOVQ rb+24(FP), R9; \
+	LEAQ (R9)(R9*2), R10; \
+	LEAQ (R8)(R9*4), R11; \
+	LEAQ (R11)(R9*4), R12; \
+	LEAQ (R12)(R9*4), R13; \
+	LEAQ (R13)(R9*4), R14; \
+	VMOVDQU32 x16rows<>(SB), Z29; \
+	VPBROADCASTD R9, Z30; \
+	VPMULLD Z29, Z30, Z30
+
+// PACKSCALES stores the block's d and m in row order.
+#define PACKSCALES \
+	VPERMD Z8, Z29, Z8; \
+	VPERMD Z9, Z29, Z9; \
+	VMOVUPS Z8, 0(SI); \
+	VMOVUPS Z9, 64(SI)
+
+// PACKSTORE stores the column groups Z0-Z7 in row order, advances to the
+// next block (bb bytes per row) and counts it down in CX.
+#define PACKSTORE(bb) \
+	VPERMD Z0, Z29, Z0; \
+	VPERMD Z1, Z29, Z1; \
+	VPERMD Z2, Z29, Z2; \
+	VPERMD Z3, Z29, Z3; \
+	VPERMD Z4, Z29, Z4; \
+	VPERMD Z5, Z29, Z5; \
+	VPERMD Z6, Z29, Z6; \
+	VPERMD Z7, Z29, Z7; \
+	VMOVDQU32 Z0, 0(DI); \
+	VMOVDQU32 Z1, 64(DI); \
+	VMOVDQU32 Z2, 128(DI); \
+	VMOVDQU32 Z3, 192(DI); \
+	VMOVDQU32 Z4, 256(DI); \
+	VMOVDQU32 Z5, 320(DI); \
+	VMOVDQU32 Z6, 384(DI); \
+	VMOVDQU32 Z7, 448(DI); \
+	ADDQ $bb, R8; \
+	ADDQ $bb, R11; \
+	ADDQ $bb, R12; \
+	ADDQ $bb, R13; \
+	ADDQ $512, DI; \
+	ADDQ $128, SI; \
+	DECQ CX
+
 // func q4_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
 //
 // Q4_0 (d, 16 bytes of nibbles): the low nibbles are columns 0-15, the
@@ -332,3 +380,93 @@ q8loop:
 
 q8done:
 	X16DONE
+
+// Packing of VNNI weight tiles (layout in vnni.go) from 16 rows, with the
+// same loads and transposes: per block the 8 column-group vectors and the
+// scales d and m, each permuted back to row order. Packs of whole rows
+// prefetch the next 16 rows as the 16-row kernels do.
+//
+// func packQ4_0x16(w, ws, p unsafe.Pointer, rb, nb int)
+TEXT ·packQ4_0x16(SB), NOSPLIT, $0-40
+	MOVL $0xc1000000, CX // -8
+	VPBROADCASTD CX, Z26
+	MOVL $0x0f0f0f0f, CX
+	VPBROADCASTD CX, Z31
+	MOVQ w+0(FP), DI
+	MOVQ ws+8(FP), SI
+	MOVQ nb+32(FP), CX
+	PACKSETUP
+	TESTQ CX, CX
+	JLE pq4done
+
+pq4loop:
+	PREFETCHT0 0(R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 128(R14)
+	PREFETCHT0 192(R14)
+	PREFETCHT0 256(R14)
+	ADDQ $288, R14
+	SCALES
+	PACKSCALES
+	LOADT(2, X0, X1, X2, X3, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	VPSRLD $4, Z0, Z4
+	VPSRLD $4, Z1, Z5
+	VPSRLD $4, Z2, Z6
+	VPSRLD $4, Z3, Z7
+	VPANDD Z31, Z0, Z0
+	VPANDD Z31, Z1, Z1
+	VPANDD Z31, Z2, Z2
+	VPANDD Z31, Z3, Z3
+	VPANDD Z31, Z4, Z4
+	VPANDD Z31, Z5, Z5
+	VPANDD Z31, Z6, Z6
+	VPANDD Z31, Z7, Z7
+	PACKSTORE(18)
+	JNZ pq4loop
+
+pq4done:
+	VZEROUPPER
+	RET
+
+// func packQ8_0x16(w, ws, p unsafe.Pointer, rb, nb int)
+TEXT ·packQ8_0x16(SB), NOSPLIT, $0-40
+	MOVL $0xc3000000, CX // -128
+	VPBROADCASTD CX, Z26
+	MOVL $0x80808080, CX
+	VPBROADCASTD CX, Z31
+	MOVQ w+0(FP), DI
+	MOVQ ws+8(FP), SI
+	MOVQ nb+32(FP), CX
+	PACKSETUP
+	TESTQ CX, CX
+	JLE pq8done
+
+pq8loop:
+	PREFETCHT0 0(R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 128(R14)
+	PREFETCHT0 192(R14)
+	PREFETCHT0 256(R14)
+	PREFETCHT0 320(R14)
+	PREFETCHT0 384(R14)
+	PREFETCHT0 448(R14)
+	PREFETCHT0 512(R14)
+	ADDQ $544, R14
+	SCALES
+	PACKSCALES
+	LOADT(2, X0, X1, X2, X3, Z0, Z1, Z2, Z3, Z12, Z13, Z14, Z15)
+	LOADT(18, X4, X5, X6, X7, Z4, Z5, Z6, Z7, Z12, Z13, Z14, Z15)
+	VPXORD Z31, Z0, Z0
+	VPXORD Z31, Z1, Z1
+	VPXORD Z31, Z2, Z2
+	VPXORD Z31, Z3, Z3
+	VPXORD Z31, Z4, Z4
+	VPXORD Z31, Z5, Z5
+	VPXORD Z31, Z6, Z6
+	VPXORD Z31, Z7, Z7
+	PACKSTORE(34)
+	JNZ pq8loop
+
+pq8done:
+	VZEROUPPER
+	RET

@@ -83,48 +83,50 @@ func TestVNNIPack(t *testing.T) {
 		{"Q8_0", 34, packQ8_0, func(blk []byte, k int) float64 { return float64(f16Scale(blk)) * float64(int8(blk[2+k])) }},
 		{"Q4_K", 144, packQ4K, nil},
 	} {
-		nbRow, nr, b0, nb := 5, 11, 1, 3
-		if f.name == "Q4_K" {
-			nbRow, b0, nb = 3, 8, 16                               // whole super-blocks: row of 3, tile of the last 2
-			f.value = func(blk []byte, k int) float64 { return 0 } // see below
-		}
-		rowBytes := nbRow * f.bb
-		if f.name == "Q4_K" {
-			rowBytes = nbRow * 144
-		}
-		data := make([]byte, nr*rowBytes)
-		for i := range data {
-			data[i] = byte(rng.Uint32())
-		}
-		for i := 0; i < len(data); i += f.bb {
-			binary.LittleEndian.PutUint16(data[i:], 0x2c00+uint16(rng.IntN(0x800)))
+		for _, nr := range []int{11, 16} { // scalar and vector packing
+			nbRow, b0, nb := 5, 1, 3
 			if f.name == "Q4_K" {
-				binary.LittleEndian.PutUint16(data[i+2:], 0x2c00+uint16(rng.IntN(0x800)))
+				nbRow, b0, nb = 3, 8, 16                               // whole super-blocks: row of 3, tile of the last 2
+				f.value = func(blk []byte, k int) float64 { return 0 } // see below
 			}
-		}
-		w := make([]byte, nb*VNNITileBytes)
-		ws := make([]float32, nb*VNNITileScales)
-		f.pack(w, ws, data, rowBytes, nr, b0, nb)
-		for r := 0; r < 16; r++ {
-			for b := 0; b < nb; b++ {
-				for k := 0; k < 32; k++ {
-					u := float64(w[b*VNNITileBytes+64*(k/4)+4*r+k%4])
-					got := float64(ws[b*VNNITileScales+r])*u + float64(ws[b*VNNITileScales+16+r])
-					want := 0.0
-					if r < nr && f.name == "Q4_K" {
-						sb := data[r*rowBytes+(b0+b)/8*144:]
-						fs := q4kFactorsScalar(sb[:144])
-						j := (b0 + b) % 8
-						q := sb[16+32*(j/2)+k]
-						if j%2 == 1 {
-							q >>= 4
+			rowBytes := nbRow * f.bb
+			if f.name == "Q4_K" {
+				rowBytes = nbRow * 144
+			}
+			data := make([]byte, nr*rowBytes)
+			for i := range data {
+				data[i] = byte(rng.Uint32())
+			}
+			for i := 0; i < len(data); i += f.bb {
+				binary.LittleEndian.PutUint16(data[i:], 0x2c00+uint16(rng.IntN(0x800)))
+				if f.name == "Q4_K" {
+					binary.LittleEndian.PutUint16(data[i+2:], 0x2c00+uint16(rng.IntN(0x800)))
+				}
+			}
+			w := make([]byte, nb*VNNITileBytes)
+			ws := make([]float32, nb*VNNITileScales)
+			f.pack(w, ws, data, rowBytes, nr, b0, nb)
+			for r := 0; r < 16; r++ {
+				for b := 0; b < nb; b++ {
+					for k := 0; k < 32; k++ {
+						u := float64(w[b*VNNITileBytes+64*(k/4)+4*r+k%4])
+						got := float64(ws[b*VNNITileScales+r])*u + float64(ws[b*VNNITileScales+16+r])
+						want := 0.0
+						if r < nr && f.name == "Q4_K" {
+							sb := data[r*rowBytes+(b0+b)/8*144:]
+							fs := q4kFactorsScalar(sb[:144])
+							j := (b0 + b) % 8
+							q := sb[16+32*(j/2)+k]
+							if j%2 == 1 {
+								q >>= 4
+							}
+							want = float64(fs[j])*float64(q&15) - float64(fs[8+j])
+						} else if r < nr {
+							want = f.value(data[r*rowBytes+(b0+b)*f.bb:], k)
 						}
-						want = float64(fs[j])*float64(q&15) - float64(fs[8+j])
-					} else if r < nr {
-						want = f.value(data[r*rowBytes+(b0+b)*f.bb:], k)
-					}
-					if math.Abs(got-want) > 1e-6*math.Abs(want) {
-						t.Fatalf("%s row %d block %d col %d: %g, want %g", f.name, r, b, k, got, want)
+						if math.Abs(got-want) > 1e-6*math.Abs(want) {
+							t.Fatalf("%s row %d block %d col %d: %g, want %g", f.name, r, b, k, got, want)
+						}
 					}
 				}
 			}
