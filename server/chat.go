@@ -17,7 +17,7 @@ func (s *Server) handleChat(beta bool) http.HandlerFunc {
 			return
 		}
 		g.Scope = cacheScope(r, g.Scope)
-		s.generate(w, r, g, newChatEncoder)
+		s.generate(w, r, g, s.openai, newChatEncoder)
 	}
 }
 
@@ -129,6 +129,8 @@ func (c *chatEncoder) streamEvent(ev outEvent) []any {
 	}
 	return out
 }
+
+func (c *chatEncoder) streamStart() []any { return nil }
 
 func (c *chatEncoder) streamEnd() []any {
 	if !c.g.IncludeUsage {

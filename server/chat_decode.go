@@ -224,45 +224,11 @@ func (s *Server) decodeChat(body io.Reader, beta bool) (*genRequest, *apiError) 
 	}
 
 	// Tools.
-	if len(j.Tools) > 0 && string(j.Tools) != "null" {
-		var tools []toolJSON
-		if err := json.Unmarshal(j.Tools, &tools); err != nil {
-			return nil, badRequest("tools", "tools must be an array of {\"type\": \"function\", \"function\": {...}}: %v", err)
-		}
-		if len(tools) > 128 {
-			return nil, invalidValue("tools", "at most 128 tools are allowed, got %d", len(tools))
-		}
-		seen := map[string]bool{}
-		for i, t := range tools {
-			p := fmt.Sprintf("tools[%d]", i)
-			if t.Type != "function" {
-				return nil, badRequest(p+".type", "%s.type must be \"function\", got %q", p, t.Type)
-			}
-			if t.Function == nil {
-				return nil, badRequest(p+".function", "%s.function is missing", p)
-			}
-			if !toolNameRE.MatchString(t.Function.Name) {
-				return nil, badRequest(p+".function.name", "%s.function.name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", p, t.Function.Name)
-			}
-			if seen[t.Function.Name] {
-				return nil, badRequest(p+".function.name", "two tools are named %q", t.Function.Name)
-			}
-			seen[t.Function.Name] = true
-			params := t.Function.Parameters
-			if len(params) > 0 && string(params) != "null" {
-				var obj map[string]json.RawMessage
-				if json.Unmarshal(params, &obj) != nil {
-					return nil, badRequest(p+".function.parameters", "%s.function.parameters must be a JSON schema object", p)
-				}
-			} else {
-				params = nil
-			}
-			ci.ToolList = append(ci.ToolList, toolSpec{Name: t.Function.Name, Description: t.Function.Description, Parameters: params, Strict: t.Function.Strict})
-		}
-		if len(tools) > 0 {
-			ci.Tools = j.Tools
-		}
+	list, raw, e := decodeTools(j.Tools)
+	if e != nil {
+		return nil, e
 	}
+	ci.ToolList, ci.Tools = list, raw
 	tc, e := decodeToolChoice(j.ToolChoice, ci.ToolList)
 	if e != nil {
 		return nil, e
@@ -293,6 +259,54 @@ func (s *Server) decodeChat(body io.Reader, beta bool) (*genRequest, *apiError) 
 		}
 	}
 	return g, nil
+}
+
+// decodeTools reads tools in OpenAI's shape (which Ollama shares): an array
+// of {"type": "function", "function": {name, description, parameters}}.
+// It returns them decoded, and the array as sent (nil when empty).
+func decodeTools(raw json.RawMessage) ([]toolSpec, json.RawMessage, *apiError) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil, nil
+	}
+	var tools []toolJSON
+	if err := json.Unmarshal(raw, &tools); err != nil {
+		return nil, nil, badRequest("tools", "tools must be an array of {\"type\": \"function\", \"function\": {...}}: %v", err)
+	}
+	if len(tools) > 128 {
+		return nil, nil, invalidValue("tools", "at most 128 tools are allowed, got %d", len(tools))
+	}
+	var list []toolSpec
+	seen := map[string]bool{}
+	for i, t := range tools {
+		p := fmt.Sprintf("tools[%d]", i)
+		if t.Type != "function" {
+			return nil, nil, badRequest(p+".type", "%s.type must be \"function\", got %q", p, t.Type)
+		}
+		if t.Function == nil {
+			return nil, nil, badRequest(p+".function", "%s.function is missing", p)
+		}
+		if !toolNameRE.MatchString(t.Function.Name) {
+			return nil, nil, badRequest(p+".function.name", "%s.function.name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", p, t.Function.Name)
+		}
+		if seen[t.Function.Name] {
+			return nil, nil, badRequest(p+".function.name", "two tools are named %q", t.Function.Name)
+		}
+		seen[t.Function.Name] = true
+		params := t.Function.Parameters
+		if len(params) > 0 && string(params) != "null" {
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(params, &obj) != nil {
+				return nil, nil, badRequest(p+".function.parameters", "%s.function.parameters must be a JSON schema object", p)
+			}
+		} else {
+			params = nil
+		}
+		list = append(list, toolSpec{Name: t.Function.Name, Description: t.Function.Description, Parameters: params, Strict: t.Function.Strict})
+	}
+	if len(list) == 0 {
+		return nil, nil, nil
+	}
+	return list, raw, nil
 }
 
 // decodeMessage checks one message and converts it for the template.

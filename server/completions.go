@@ -46,7 +46,7 @@ func (s *Server) handleCompletions(beta bool) http.HandlerFunc {
 			return
 		}
 		g.Scope = cacheScope(r, g.Scope)
-		s.generate(w, r, g, newCompletionEncoder)
+		s.generate(w, r, g, s.openai, newCompletionEncoder)
 	}
 }
 
@@ -253,6 +253,8 @@ func (c *completionEncoder) addUsage(u choiceUsage) {
 	c.usage.Cached += u.Cached
 	c.usage.Completion += u.Completion
 }
+
+func (c *completionEncoder) streamStart() []any { return nil }
 
 func (c *completionEncoder) streamEnd() []any {
 	if !c.g.IncludeUsage {

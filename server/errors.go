@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -71,14 +70,5 @@ func (e *apiError) body() errorBody {
 	return errorBody{Error: d}
 }
 
-// writeError sends e as the whole response.
-func writeError(w http.ResponseWriter, e *apiError) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", "1")
-	}
-	w.WriteHeader(e.Status)
-	b, _ := json.Marshal(e.body())
-	w.Write(append(b, '\n'))
-}
+// writeError sends e as the whole response in DeepSeek's (OpenAI's) shape.
+func writeError(w http.ResponseWriter, e *apiError) { openAIFront().writeError(w, e) }

@@ -113,6 +113,7 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 		tail      string // the end of the raw text, to see "</think>" across tokens
 		called    bool
 		last      time.Time
+		first     time.Time
 	)
 	feed := func(evs []parse.Event, text string) []parse.Event {
 		if p.plain {
@@ -139,6 +140,7 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 		if t := ev.Token; t != nil {
 			now := time.Now()
 			if last.IsZero() {
+				first = now
 				mm.ttft.Observe(now.Sub(submitted).Seconds())
 			} else {
 				mm.itl.Observe(now.Sub(last).Seconds())
@@ -186,7 +188,12 @@ func (s *Server) runChoice(ctx context.Context, idx int, st *engine.Stream, g *g
 			evs = s.finishParser(parser, p, feed(nil, rest))
 			note(evs)
 		}
-		done := outEvent{Parsed: evs, Done: true}
+		done := outEvent{Parsed: evs, Done: true, StopSequence: stop.matched}
+		if end := time.Now(); first.IsZero() {
+			done.PromptTime = end.Sub(submitted)
+		} else {
+			done.PromptTime, done.GenTime = first.Sub(submitted), end.Sub(first)
+		}
 		switch {
 		case stopped:
 			done.Finish = "stop"

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/seekd/seekd/chat"
 	"github.com/seekd/seekd/chat/parse"
@@ -10,8 +11,8 @@ import (
 
 // genRequest is what every API's request decodes into: one internal form
 // that the shared generation path (template, tokenize, engine, detokenize,
-// parse, stop strings) runs. The OpenAI/DeepSeek decoders fill it today;
-// the Anthropic and Ollama decoders will fill the same type.
+// parse, stop strings) runs. The OpenAI/DeepSeek decoders fill it, and
+// the Anthropic and Ollama decoders fill the same type.
 type genRequest struct {
 	Model *servedModel
 	Alias string // the model id the client asked for
@@ -35,6 +36,8 @@ type genRequest struct {
 	// Scope isolates prefix-cache entries: a digest of the API key and the
 	// end user (user / user_id).
 	Scope string
+	// Received is when the request arrived (Ollama reports durations from it).
+	Received time.Time
 }
 
 // chatInput is a chat request's conversation and options.
@@ -52,6 +55,10 @@ type chatInput struct {
 	Kwargs map[string]any
 	// Prefix: the last message is an assistant prefix to continue (beta).
 	Prefix bool
+	// ThinkingBudget, when positive, caps the reasoning at that many
+	// tokens: then "</think>" is forced and the answer follows (Anthropic's
+	// thinking.budget_tokens).
+	ThinkingBudget int
 	// Format is the response_format.
 	Format responseFormat
 	// Strict: DeepSeek-compatible refusals (json_schema) apply.
@@ -105,6 +112,11 @@ type outEvent struct {
 	Finish string // stop, length, tool_calls (with Done)
 	Err    error  // a failure after the response started (with Done)
 	Usage  choiceUsage
+	// StopSequence is the stop string that ended the choice, if one did.
+	StopSequence string
+	// PromptTime is from submission to the first generated token (queue
+	// and prefill); GenTime from there to the end (with Done).
+	PromptTime, GenTime time.Duration
 }
 
 // choiceUsage counts one choice's tokens.

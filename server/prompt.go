@@ -74,6 +74,9 @@ func (s *Server) prepare(ctx context.Context, g *genRequest) (*prepared, *apiErr
 		}
 		p.maxTokens = min(def, ctxLen-longest)
 	}
+	if p.thinking && g.Chat != nil && g.Chat.ThinkingBudget > 0 {
+		s.withBudget(g, p, g.Chat.ThinkingBudget)
+	}
 	if p.thinking && g.Chat != nil {
 		// Thinking mode: sampling parameters are accepted and ignored, as
 		// in DeepSeek's API; the model's recommended settings apply.

@@ -11,6 +11,8 @@ import (
 
 // encoder turns the shared generation events into one API's responses.
 type encoder interface {
+	// streamStart returns the chunks to send when the stream starts.
+	streamStart() []any
 	// streamEvent returns the chunks to send for ev (streaming).
 	streamEvent(ev outEvent) []any
 	// streamEnd returns the chunks to send after every choice ended.
@@ -22,16 +24,16 @@ type encoder interface {
 }
 
 // generate runs a decoded request through the shared path and writes the
-// response with enc.
-func (s *Server) generate(w http.ResponseWriter, r *http.Request, g *genRequest, newEnc func(*genRequest, *prepared) encoder) {
+// response with enc, in the front end's framing.
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, g *genRequest, fe *frontEnd, newEnc func(*genRequest, *prepared) encoder) {
 	if e := s.begin(); e != nil {
-		writeError(w, e)
+		fe.writeError(w, e)
 		return
 	}
 	defer s.inflight.Done()
 	p, e := s.prepare(r.Context(), g)
 	if e != nil {
-		writeError(w, e)
+		fe.writeError(w, e)
 		return
 	}
 	engineCtx, cancel := context.WithCancel(r.Context())
@@ -39,23 +41,23 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, g *genRequest,
 	defer context.AfterFunc(s.cut, cancel)()
 	events, e := s.run(engineCtx, r.Context(), g, p)
 	if e != nil {
-		writeError(w, e)
+		fe.writeError(w, e)
 		return
 	}
 	enc := newEnc(g, p)
 	if g.Stream {
-		s.writeStream(w, r, events, enc)
+		s.writeStream(w, r, events, fe, enc)
 	} else {
-		s.writeWhole(w, r, events, enc)
+		s.writeWhole(w, r, events, fe, enc)
 	}
 }
 
-// writeStream sends server-sent events: keep-alive comments while nothing
-// is ready, the encoder's chunks, and "data: [DONE]". A failure after the
-// stream started is sent as one event {"error": {...}} that ends it.
-func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events <-chan outEvent, enc encoder) {
+// writeStream sends the stream: keep-alives while nothing is ready, the
+// encoder's chunks, and the front end's end marker ("data: [DONE]"). A
+// failure after the stream started is sent as one error chunk that ends it.
+func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events <-chan outEvent, fe *frontEnd, enc encoder) {
 	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
+	h.Set("Content-Type", fe.contentType)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
@@ -71,33 +73,40 @@ func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events <-ch
 		}
 		return rc.Flush() == nil
 	}
+	for _, c := range enc.streamStart() {
+		if !write(fe.frame(c)) {
+			return
+		}
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
-			if idle && !write([]byte(": keep-alive\n\n")) {
+			if idle && fe.keepAlive != nil && !write(fe.keepAlive) {
 				return
 			}
 			idle = true
 		case ev, ok := <-events:
 			if !ok {
 				for _, c := range enc.streamEnd() {
-					if !write(dataLine(c)) {
+					if !write(fe.frame(c)) {
 						return
 					}
 				}
-				write([]byte("data: [DONE]\n\n"))
+				if fe.done != nil {
+					write(fe.done)
+				}
 				return
 			}
 			idle = false
 			if ev.Err != nil {
 				s.log.Warn("generation failed", "path", r.URL.Path, "err", ev.Err)
-				write(dataLine(serverError("%v", ev.Err).body()))
+				write(fe.frame(fe.errorBody(serverError("%v", ev.Err))))
 				return
 			}
 			for _, c := range enc.streamEvent(ev) {
-				if !write(dataLine(c)) {
+				if !write(fe.frame(c)) {
 					return
 				}
 			}
@@ -105,20 +114,9 @@ func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events <-ch
 	}
 }
 
-func dataLine(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(serverError("encoding a chunk: %v", err).body())
-	}
-	out := make([]byte, 0, len(b)+8)
-	out = append(out, "data: "...)
-	out = append(out, b...)
-	return append(out, '\n', '\n')
-}
-
 // writeWhole collects the whole response. While the request waits it
 // sends blank lines (as DeepSeek does), which JSON parsers skip.
-func (s *Server) writeWhole(w http.ResponseWriter, r *http.Request, events <-chan outEvent, enc encoder) {
+func (s *Server) writeWhole(w http.ResponseWriter, r *http.Request, events <-chan outEvent, fe *frontEnd, enc encoder) {
 	tick := time.NewTicker(s.opt.KeepAlive)
 	defer tick.Stop()
 	started := false
@@ -149,10 +147,10 @@ func (s *Server) writeWhole(w http.ResponseWriter, r *http.Request, events <-cha
 				s.log.Warn("generation failed", "path", r.URL.Path, "err", ev.Err)
 				e := serverError("%v", ev.Err)
 				if started {
-					b, _ := json.Marshal(e.body())
+					b, _ := json.Marshal(fe.errorBody(e))
 					w.Write(append(b, '\n'))
 				} else {
-					writeError(w, e)
+					fe.writeError(w, e)
 				}
 				return
 			}

@@ -1,14 +1,18 @@
 // Package server serves models over DeepSeek's (and OpenAI's) HTTP API:
 // chat completions with streamed reasoning, tool calls and JSON output,
 // legacy and fill-in-the-middle completions, the model list, health and
-// Prometheus metrics.
+// Prometheus metrics; and over Anthropic's Messages API (/v1/messages,
+// /anthropic/v1/messages) and Ollama's API (/api/chat, /api/generate,
+// /api/tags, /api/show, ..., also on a listener of its own: OllamaHandler).
 //
 // Every API shares one generation path. A handler decodes its JSON into the
 // internal genRequest; prepare renders the chat template and tokenizes; run
 // submits one engine request per choice and turns the tokens into parsed
 // events (detokenizer, stop strings, reasoning and tool-call parser); an
-// API-specific encoder writes those events as JSON or server-sent events.
-// Other APIs (Anthropic, Ollama) add a decoder and an encoder, nothing else.
+// API-specific encoder writes those events, framed by the API's front end
+// (frontend.go: error shape, server-sent events or NDJSON). The Anthropic
+// and Ollama APIs are a decoder, an encoder and a front end each, nothing
+// else.
 package server
 
 import (
@@ -19,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +32,7 @@ import (
 	"github.com/seekd/seekd/bundle"
 	"github.com/seekd/seekd/engine"
 	"github.com/seekd/seekd/grammar"
+	"github.com/seekd/seekd/hub"
 )
 
 // Model is one served model: its bundle and the engine that runs it.
@@ -58,18 +64,25 @@ type Options struct {
 	Web http.Handler
 	// Registry receives the metrics (default: a new registry).
 	Registry *prometheus.Registry
+	// Hub, if set, backs Ollama's /api/pull (downloads into its cache) and
+	// /api/delete (removes from it); without it they answer 501.
+	Hub *hub.Client
 }
 
 // Server is the HTTP API. Create it with New; it is an http.Handler.
 type Server struct {
-	opt     Options
-	log     *slog.Logger
-	models  []*servedModel
-	byName  map[string]*servedModel
-	keys    [][sha256.Size]byte
-	mux     *http.ServeMux
-	metrics *metrics
-	started time.Time
+	opt    Options
+	log    *slog.Logger
+	models []*servedModel
+	byName map[string]*servedModel
+	keys   [][sha256.Size]byte
+	mux    *http.ServeMux
+	// ollamaMux serves the Ollama listener.
+	ollamaMux *http.ServeMux
+	metrics   *metrics
+	started   time.Time
+	// The front ends: DeepSeek/OpenAI, Anthropic, Ollama.
+	openai, anthropic, ollama *frontEnd
 
 	// cut is cancelled when shutdown stops waiting for running requests:
 	// their streams end cleanly (finish_reason "length", [DONE]).
@@ -89,6 +102,8 @@ type servedModel struct {
 	vocab       func() (*grammar.Vocab, error)
 	fingerprint string
 	created     int64
+	// facts are what the Ollama endpoints report, read on first use.
+	facts func() *modelFacts
 }
 
 // New builds a server for the given models.
@@ -105,7 +120,8 @@ func New(opt Options) (*Server, error) {
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{opt: opt, log: opt.Logger, byName: map[string]*servedModel{}, started: time.Now()}
+	s := &Server{opt: opt, log: opt.Logger, byName: map[string]*servedModel{}, started: time.Now(),
+		openai: openAIFront(), anthropic: anthropicFront(), ollama: ollamaFront()}
 	s.cut, s.cutCancel = context.WithCancel(context.Background())
 	for _, k := range opt.APIKeys {
 		if k == "" {
@@ -123,7 +139,8 @@ func New(opt Options) (*Server, error) {
 		sum := sha256.Sum256([]byte(m.Name + "\x00" + m.Bundle.Path))
 		tok := m.Bundle.Tokenizer
 		sm := &servedModel{Model: m, fingerprint: "fp_" + hex.EncodeToString(sum[:5]) + "_seekd", created: s.started.Unix(),
-			vocab: sync.OnceValues(func() (*grammar.Vocab, error) { return grammar.FromTokenizer(tok) })}
+			vocab: sync.OnceValues(func() (*grammar.Vocab, error) { return grammar.FromTokenizer(tok) }),
+			facts: sync.OnceValue(func() *modelFacts { return readFacts(m) })}
 		s.models = append(s.models, sm)
 		s.byName[m.Name] = sm
 	}
@@ -133,9 +150,23 @@ func New(opt Options) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	mux := http.NewServeMux()
+	s.mux = http.NewServeMux()
+	s.apiRoutes(s.mux)
+	if s.opt.Web != nil {
+		s.mux.Handle("/", s.opt.Web)
+	} else {
+		s.mux.Handle("/", s.wrap("other", s.openai, false, http.HandlerFunc(s.noRoute)))
+	}
+	// The Ollama listener: the same API, Ollama's banner at / and no chat page.
+	s.ollamaMux = http.NewServeMux()
+	s.apiRoutes(s.ollamaMux)
+	s.ollamaMux.Handle("/", s.wrap("other", s.ollama, false, http.HandlerFunc(s.ollamaRoot)))
+}
+
+// apiRoutes registers every API route (DeepSeek/OpenAI, Anthropic, Ollama).
+func (s *Server) apiRoutes(mux *http.ServeMux) {
 	api := func(pattern, endpoint string, h func(http.ResponseWriter, *http.Request)) {
-		mux.Handle(pattern, s.wrap(endpoint, true, http.HandlerFunc(h)))
+		mux.Handle(pattern, s.wrap(endpoint, s.openai, true, http.HandlerFunc(h)))
 	}
 	api("POST /v1/chat/completions", "chat", s.handleChat(false))
 	api("POST /chat/completions", "chat", s.handleChat(false))
@@ -149,20 +180,25 @@ func (s *Server) routes() {
 	api("GET /models", "models", s.handleModels)
 	api("GET /v1/models/{id}", "models", s.handleModel)
 	api("GET /models/{id}", "models", s.handleModel)
-	mux.Handle("GET /health", s.wrap("health", false, http.HandlerFunc(s.handleHealth)))
-	mux.Handle("GET /metrics", s.wrap("metrics", true, s.metrics.handler()))
-	if s.opt.Web != nil {
-		mux.Handle("/", s.opt.Web)
-	} else {
-		mux.Handle("/", s.wrap("other", false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, &apiError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path), Type: typeNotFound, Code: "not_found"})
-		})))
-	}
-	s.mux = mux
+	mux.Handle("GET /health", s.wrap("health", s.openai, false, http.HandlerFunc(s.handleHealth)))
+	mux.Handle("GET /metrics", s.wrap("metrics", s.openai, true, s.metrics.handler()))
+	s.anthropicRoutes(mux)
+	s.ollamaRoutes(mux)
+}
+
+// noRoute answers requests no route matches.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, &apiError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path), Type: typeNotFound, Code: "not_found"})
 }
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// OllamaHandler returns the handler for a listener on Ollama's port
+// (11434): every route of the API, but "Ollama is running" at / where the
+// main listener serves the chat page, so clients configured for Ollama
+// work unchanged.
+func (s *Server) OllamaHandler() http.Handler { return s.ollamaMux }
 
 // Authorize reports whether r carries a valid API key (always true when no
 // keys are configured). The web page's history API uses the same rule.
@@ -171,8 +207,9 @@ func (s *Server) Authorize(r *http.Request) bool {
 	return ok
 }
 
-// wrap adds recovery, authentication, request accounting and the access log.
-func (s *Server) wrap(endpoint string, auth bool, h http.Handler) http.Handler {
+// wrap adds recovery, authentication, request accounting and the access
+// log; errors take the front end's shape.
+func (s *Server) wrap(endpoint string, fe *frontEnd, auth bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w}
@@ -183,7 +220,7 @@ func (s *Server) wrap(endpoint string, auth bool, h http.Handler) http.Handler {
 				}
 				s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				if !rw.wrote {
-					writeError(rw, serverError("internal error"))
+					fe.writeError(rw, serverError("internal error"))
 				}
 			}
 			s.metrics.requests.WithLabelValues(endpoint, fmt.Sprint(rw.code())).Inc()
@@ -191,7 +228,7 @@ func (s *Server) wrap(endpoint string, auth bool, h http.Handler) http.Handler {
 		}()
 		if auth {
 			if key, ok := s.authorize(r); !ok {
-				writeError(rw, authError(key))
+				fe.writeError(rw, authError(key))
 				return
 			}
 		}
@@ -234,13 +271,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // lookupModel resolves a model id: a served name, or the DeepSeek aliases
-// of the first model (deepseek-chat: thinking off, deepseek-reasoner: on).
+// of the first model (deepseek-chat: thinking off, deepseek-reasoner: on),
+// with or without Ollama's ":latest" tag.
 func (s *Server) lookupModel(id string) (*servedModel, string, *bool, *apiError) {
 	if id == "" {
 		return nil, "", nil, badRequest("model", "Failed to deserialize the JSON body into the target type: missing field `model`")
 	}
 	if m, ok := s.byName[id]; ok {
 		return m, id, nil, nil
+	}
+	// Ollama-style clients add the default tag.
+	if base, ok := strings.CutSuffix(id, ":latest"); ok {
+		if m, ok := s.byName[base]; ok {
+			return m, id, nil, nil
+		}
+		id = base
 	}
 	switch id {
 	case "deepseek-chat":

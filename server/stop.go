@@ -8,6 +8,8 @@ import "strings"
 type stopMatcher struct {
 	stops   []string
 	pending string
+	// matched is the stop string found (after a hit).
+	matched string
 }
 
 func newStopMatcher(stops []string) *stopMatcher { return &stopMatcher{stops: stops} }
@@ -22,7 +24,7 @@ func (m *stopMatcher) Feed(text string) (out string, hit bool) {
 	best := -1
 	for _, s := range m.stops {
 		if i := strings.Index(m.pending, s); i >= 0 && (best < 0 || i < best) {
-			best = i
+			best, m.matched = i, s
 		}
 	}
 	if best >= 0 {

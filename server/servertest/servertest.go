@@ -151,6 +151,8 @@ type Config struct {
 	// Web, if set, builds the handler served at / (the chat page); it gets
 	// the server's Authorize.
 	Web func(authorize func(*http.Request) bool) http.Handler
+	// Ollama also starts the Ollama listener (Server.OllamaURL).
+	Ollama bool
 	// Options, if set, adjusts the server's options before it is made.
 	Options func(*server.Options)
 	// Logger receives the server's and engine's logs (default: discarded).
@@ -195,6 +197,8 @@ func Model(t testing.TB, cfg Config) (server.Model, *Scripted) {
 type Server struct {
 	// URL is the server's base URL (http://127.0.0.1:PORT).
 	URL string
+	// OllamaURL is the Ollama listener's base URL (with Config.Ollama).
+	OllamaURL string
 	// HTTP is the listener's test server.
 	HTTP *httptest.Server
 	// API is seekd's handler.
@@ -227,7 +231,13 @@ func Start(t testing.TB, cfg Config) *Server {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, HTTP: ts, API: srv, Engine: m.Engine, Model: fm}
+	out := &Server{URL: ts.URL, HTTP: ts, API: srv, Engine: m.Engine, Model: fm}
+	if cfg.Ollama {
+		ol := httptest.NewServer(srv.OllamaHandler())
+		t.Cleanup(ol.Close)
+		out.OllamaURL = ol.URL
+	}
+	return out
 }
 
 // WaitIdle waits (up to 5 s) until the engine runs nothing and holds no
