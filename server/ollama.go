@@ -280,6 +280,8 @@ func (s *Server) handleOllamaShow(w http.ResponseWriter, r *http.Request) {
 		"modelfile":    fmt.Sprintf("# Served by seekd\nFROM %s\n", b.Path),
 		"parameters":   params,
 		"template":     b.TemplateSource,
+		"system":       "",
+		"messages":     []any{},
 		"details":      f.details(),
 		"model_info":   info,
 		"capabilities": ollamaCapabilities(m),
