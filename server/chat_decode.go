@@ -243,6 +243,9 @@ func (s *Server) decodeChat(body io.Reader, beta bool) (*genRequest, *apiError) 
 		case "json_object":
 			ci.Format.Type = "json_object"
 		case "json_schema":
+			if s.opt.DeepSeekStrict {
+				return nil, badRequest("response_format", "This response_format type is unavailable now")
+			}
 			if rf.JSONSchema == nil || len(rf.JSONSchema.Schema) == 0 || string(rf.JSONSchema.Schema) == "null" {
 				return nil, badRequest("response_format.json_schema", "response_format of type json_schema needs json_schema.schema")
 			}

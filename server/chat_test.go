@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,6 +180,16 @@ func TestReasoning(t *testing.T) {
 			if reasoning.String() != "Two plus two is four." || content.String() != "The answer is 4." {
 				t.Errorf("stream: reasoning %q content %q", reasoning.String(), content.String())
 			}
+			// The usage chunk counts the reasoning tokens.
+			last := chunks[len(chunks)-1]
+			var su struct {
+				D struct {
+					R int `json:"reasoning_tokens"`
+				} `json:"completion_tokens_details"`
+			}
+			if json.Unmarshal([]byte(last.Usage.RawJSON()), &su); !last.JSON.Usage.Valid() || su.D.R == 0 {
+				t.Errorf("stream usage %s: no reasoning_tokens", last.Usage.RawJSON())
+			}
 		})
 	}
 
@@ -224,6 +235,15 @@ const weatherCall = "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_
 
 // toolScript calls get_weather, then answers from the tool's output.
 func toolScript(prompt string) string {
+	if strings.Contains(prompt, "Thanks!") {
+		if strings.Contains(prompt, "I should check the weather.") {
+			return "the old reasoning leaked"
+		}
+		if strings.HasSuffix(prompt, "<think>") {
+			return "They thanked me.</think>You're welcome."
+		}
+		return "You're welcome."
+	}
 	if strings.Contains(prompt, "<｜tool▁output▁end｜>") {
 		return "It is sunny in Tokyo."
 	}
@@ -312,8 +332,11 @@ func TestThinkingToolsNeedReasoning(t *testing.T) {
 	bare := m.ToAssistantMessageParam()
 	p.Messages = append(p.Messages, openai.ChatCompletionMessageParamUnion{OfAssistant: &bare}, openai.ToolMessage(`{"sky": "sunny"}`, call.ID))
 	_, err = ts.client.Chat.Completions.New(ctx, p)
-	wantAPIError(t, err, 400, "reasoning_content")
-	wantAPIError(t, err, 400, "index 1")
+	wantAPIError(t, err, 400, "Missing reasoning_content field in the assistant message at message index 1")
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) && apiErr.Type != "invalid_request_error" {
+		t.Errorf("error type %q", apiErr.Type)
+	}
 
 	// With it: 200.
 	withRC := m.ToAssistantMessageParam()
@@ -327,11 +350,19 @@ func TestThinkingToolsNeedReasoning(t *testing.T) {
 		t.Errorf("answer %q", resp.Choices[0].Message.Content)
 	}
 
-	// Next user turn: the old tool loop's reasoning may be left out.
-	p.Messages[1] = openai.ChatCompletionMessageParamUnion{OfAssistant: &bare}
-	p.Messages = append(p.Messages, openai.AssistantMessage("It is sunny in Tokyo."), openai.UserMessage("Thanks!"))
-	if _, err := ts.client.Chat.Completions.New(ctx, p); err != nil {
-		t.Errorf("next user turn: %v", err)
+	// Next user turn: the old tool loop's reasoning may be left out, and
+	// when it is sent it is accepted and ignored (not in the prompt).
+	next := p
+	next.Messages = append(slices.Clone(p.Messages), openai.AssistantMessage("It is sunny in Tokyo."), openai.UserMessage("Thanks!"))
+	for _, old := range []openai.ChatCompletionAssistantMessageParam{bare, withRC} {
+		next.Messages[1] = openai.ChatCompletionMessageParamUnion{OfAssistant: &old}
+		resp, err := ts.client.Chat.Completions.New(ctx, next)
+		if err != nil {
+			t.Fatalf("next user turn: %v", err)
+		}
+		if resp.Choices[0].Message.Content != "You're welcome." {
+			t.Errorf("next user turn: %q (the old reasoning reached the prompt?)", resp.Choices[0].Message.Content)
+		}
 	}
 }
 

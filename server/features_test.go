@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -29,7 +30,11 @@ func TestJSONOutput(t *testing.T) {
 	p := userChat("deepseek-chat", "Describe Ann.")
 	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
 	_, err := ts.client.Chat.Completions.New(ctx, p)
-	wantAPIError(t, err, 400, "Prompt must contain the word 'json'")
+	const deepseekJSON = "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'."
+	wantAPIError(t, err, 400, deepseekJSON)
+	if apiErr := (*openai.Error)(nil); errors.As(err, &apiErr) && apiErr.Message != deepseekJSON {
+		t.Errorf("message %q, want DeepSeek's exactly", apiErr.Message)
+	}
 
 	p = userChat("deepseek-chat", "Describe Ann as JSON.")
 	p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
@@ -63,6 +68,11 @@ func TestJSONOutput(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Choices[0].Message.Content), &person); err != nil || person.Name != "Ann" || person.Age != 30 {
 		t.Errorf("json_schema content %q: %v", resp.Choices[0].Message.Content, err)
 	}
+
+	// DeepSeek-strict mode refuses json_schema as DeepSeek does.
+	strict := newTestServer(t, serverConfig{script: fixed("{}"), strict: true})
+	_, err = strict.client.Chat.Completions.New(ctx, p)
+	wantAPIError(t, err, 400, "This response_format type is unavailable now")
 
 	// A model that would rather chat still writes JSON valid under the
 	// schema: decoding is constrained.
@@ -124,7 +134,7 @@ func TestFIMAndPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Object != "text_completion" || resp.Choices[0].Text != "    if a < 2:\n        return a\n" || resp.Choices[0].FinishReason != "stop" {
+	if resp.Object != "text_completion" || resp.Choices[0].Text != "    if a < 2:\n        return a\n" || resp.Choices[0].FinishReason != "stop" || strings.Contains(resp.Choices[0].Text, "return fib(a-1)") {
 		t.Errorf("FIM: %+v", resp.Choices)
 	}
 	var u map[string]any

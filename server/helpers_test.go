@@ -1,3 +1,19 @@
+// The ten compatibility checks of api.md §6 and the tests that run them
+// (the Python clients cannot be installed here, so openai-go and the npm
+// SDKs of server/compat stand in for openai-python, anthropic and
+// ollama-python):
+//
+//  1. non-stream shape, hit+miss = prompt, text-part content: TestChatNonStream
+//  2. stream usage with and without include_usage: TestChatStreamUsage
+//  3. thinking stream, reasoning_tokens, temperature ignored, logprobs 4xx: TestReasoning
+//  4. keep-alive while queued, no "error" key, blank lines before JSON: TestKeepAliveWhileQueued
+//  5. tool-call streaming and the tool round trip: TestToolsRoundTrip
+//  6. thinking + tools needs reasoning_content back (400), old turns ignored: TestThinkingToolsNeedReasoning
+//  7. json_object needs "json" (DeepSeek's message), JSON output, json_schema refused in strict mode: TestJSONOutput
+//  8. FIM and prefix completion on /beta, 4xx off it: TestFIMAndPrefix
+//  9. prefix-cache accounting: TestPromptCacheAccounting
+//  10. Anthropic SDK stream with thinking, ollama chat/list/show: server/compat TestClientLibraries
+//     (and without npm: TestAnthropicThinking, TestOllamaChat, TestOllamaDiscovery)
 package server_test
 
 import (
@@ -8,6 +24,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"github.com/seekd/seekd/server"
 	"github.com/seekd/seekd/server/servertest"
 )
 
@@ -28,6 +45,7 @@ type serverConfig struct {
 	keepAlive time.Duration
 	keys      []string
 	prefix    bool // prefix caching on
+	strict    bool // Options.DeepSeekStrict
 }
 
 func newTestServer(t testing.TB, c serverConfig) *testServer {
@@ -35,6 +53,7 @@ func newTestServer(t testing.TB, c serverConfig) *testServer {
 	ts := servertest.Start(t, servertest.Config{
 		Template: c.template, Script: c.script, Delay: c.delay, MaxBatch: c.maxBatch, MaxQueue: c.maxQueue,
 		Prefix: c.prefix, KeepAlive: c.keepAlive, Keys: c.keys,
+		Options: func(o *server.Options) { o.DeepSeekStrict = c.strict },
 	})
 	key := "sk-test"
 	if len(c.keys) > 0 {

@@ -61,7 +61,7 @@ type chatInput struct {
 	ThinkingBudget int
 	// Format is the response_format.
 	Format responseFormat
-	// Strict: DeepSeek-compatible refusals (json_schema) apply.
+	// ParallelToolCalls allows several tool calls in one turn.
 	ParallelToolCalls bool
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 
 	"github.com/seekd/seekd/server/servertest"
 )
@@ -303,15 +304,22 @@ func TestShutdownCutsStreams(t *testing.T) {
 	ts.WaitIdle(t)
 }
 
+// TestPromptCacheAccounting is api.md §6 check 9: hits on a shared
+// prefix, in whole blocks, equal to cached_tokens; none after a changed
+// first token; A+B, A+C, A+D hits on A; isolated per user and user_id.
 func TestPromptCacheAccounting(t *testing.T) {
 	ts := newTestServer(t, serverConfig{script: fixed("ok"), prefix: true})
 	system := strings.Repeat("You are a careful assistant who answers briefly. ", 20)
-	ask := func(question, user string) map[string]float64 {
+	ask := func(system, question, user, userID string) map[string]float64 {
 		p := openai.ChatCompletionNewParams{Model: "v3", Messages: []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(system), openai.UserMessage(question)}}
+		var opts []option.RequestOption
 		if user != "" {
 			p.User = openai.String(user)
 		}
-		resp, err := ts.client.Chat.Completions.New(context.Background(), p)
+		if userID != "" {
+			opts = append(opts, option.WithJSONSet("user_id", userID))
+		}
+		resp, err := ts.client.Chat.Completions.New(context.Background(), p, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,12 +330,28 @@ func TestPromptCacheAccounting(t *testing.T) {
 		out["miss"], _ = u["prompt_cache_miss_tokens"].(float64)
 		return out
 	}
-	first := ask("Question A?", "alice")
-	second := ask("Question B?", "alice")
+	first := ask(system, "Question A?", "alice", "")
+	second := ask(system, "Question B?", "alice", "")
 	if first["hit"] != 0 || second["hit"] == 0 || second["hit"] != second["cached"] || second["hit"]+second["miss"] != second["prompt"] {
 		t.Errorf("first %v, second %v: want a cache hit on the shared system prompt", first, second)
 	}
-	if other := ask("Question C?", "bob"); other["hit"] != 0 {
+	if int(second["hit"])%16 != 0 { // the test engine's block size
+		t.Errorf("hit %v is not a whole number of 16-token blocks", second["hit"])
+	}
+	if lead := ask(" "+system, "Question B?", "alice", ""); lead["hit"] != 0 {
+		t.Errorf("a leading space still hit: %v", lead)
+	}
+	if other := ask(system, "Question C?", "bob", ""); other["hit"] != 0 {
 		t.Errorf("another user hit alice's cache: %v", other)
+	}
+	// A+B, A+C, then A+D hits on A (here already A+C does).
+	doc := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 30)
+	ask(doc, "B?", "", "carol")
+	ask(doc, "C?", "", "carol")
+	if d := ask(doc, "D?", "", "carol"); d["hit"] == 0 {
+		t.Errorf("A+D after A+B and A+C: %v", d)
+	}
+	if d := ask(doc, "D?", "", "dave"); d["hit"] != 0 {
+		t.Errorf("another user_id hit carol's cache: %v", d)
 	}
 }

@@ -64,6 +64,11 @@ type Options struct {
 	Web http.Handler
 	// Registry receives the metrics (default: a new registry).
 	Registry *prometheus.Registry
+	// DeepSeekStrict refuses what DeepSeek's API refuses where seekd could
+	// do more: response_format json_schema gives DeepSeek's 400 "This
+	// response_format type is unavailable now" instead of schema-constrained
+	// output.
+	DeepSeekStrict bool
 	// Hub, if set, backs Ollama's /api/pull (downloads into its cache) and
 	// /api/delete (removes from it); without it they answer 501.
 	Hub *hub.Client
