@@ -43,16 +43,26 @@ type serveFlags struct {
 	dataDir         string
 	noHistory       bool
 	activations     string
+	ollama          bool
+	ollamaPort      int
+	deepseekStrict  bool
 }
+
+// ollamaDefaultPort is where Ollama listens and its clients look.
+const ollamaDefaultPort = 11434
 
 func newServeCmd() *cobra.Command {
 	f := &serveFlags{}
 	cmd := &cobra.Command{
 		Use:   "serve [MODEL...] [--model [NAME=]MODEL ...]",
-		Short: "Serve models over DeepSeek's (and OpenAI's) HTTP API",
+		Short: "Serve models over DeepSeek's, OpenAI's, Anthropic's and Ollama's HTTP APIs",
 		Long: `Serve models over DeepSeek's and OpenAI's HTTP API: /v1/chat/completions,
 /v1/completions (and DeepSeek's /beta routes for prefix and fill-in-the-middle
-completion), /v1/models, /health and /metrics.
+completion), /v1/models, /health and /metrics; over Anthropic's Messages API
+(/anthropic/v1/messages, /v1/messages); and over Ollama's API (/api/chat,
+/api/generate, /api/tags, /api/show, /api/ps, /api/pull, ...). With --ollama
+(or --ollama-port) it also listens on Ollama's port, where / answers "Ollama
+is running", so tools configured for Ollama work unchanged.
 
 Each --model is a Hugging Face folder or a .gguf file, named NAME or after its
 folder or file. The first model also answers to deepseek-chat (thinking off)
@@ -85,6 +95,9 @@ address needs an API key (--api-key or SEEKD_API_KEY).`,
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for running requests before cutting them")
 	fl.StringVar(&f.dataDir, "data-dir", "", "folder of the chat page's conversation history (default: the user's data folder, e.g. ~/.local/share/seekd)")
 	fl.BoolVar(&f.noHistory, "no-history", false, "keep no conversation history for the chat page")
+	fl.BoolVar(&f.ollama, "ollama", false, fmt.Sprintf("also listen on Ollama's port (%d on --host) for clients configured for Ollama", ollamaDefaultPort))
+	fl.IntVar(&f.ollamaPort, "ollama-port", 0, "also listen on this port for Ollama clients (0: only with --ollama, on 11434)")
+	fl.BoolVar(&f.deepseekStrict, "deepseek-strict", false, "refuse what DeepSeek's API refuses even where seekd can do more (response_format json_schema)")
 	return cmd
 }
 
@@ -153,6 +166,15 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	if f.port < 0 || f.port > 65535 {
 		return usagef("serve: --port %d is out of range", f.port)
+	}
+	if f.ollama && f.ollamaPort == 0 {
+		f.ollamaPort = ollamaDefaultPort
+	}
+	if f.ollamaPort < 0 || f.ollamaPort > 65535 {
+		return usagef("serve: --ollama-port %d is out of range", f.ollamaPort)
+	}
+	if f.ollamaPort != 0 && f.ollamaPort == f.port {
+		return usagef("serve: --ollama-port and --port are both %d", f.port)
 	}
 	if f.ctx < 0 || f.maxBatch < 1 || f.maxQueue < 1 || f.threads < 0 {
 		return usagef("serve: --ctx, --max-batch, --max-queue and --threads must be positive")
@@ -225,21 +247,46 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	var srv *server.Server
 	page := web.New(web.Options{Store: store, APIKeyRequired: len(keys) > 0, Logger: log,
 		Authorize: func(r *http.Request) bool { return srv.Authorize(r) }})
-	srv, err = server.New(server.Options{Models: models, APIKeys: keys, Logger: log, LogPrompts: f.logPrompts, Web: page})
+	// Ollama's /api/pull and /api/delete work on the Hugging Face cache.
+	hubClient, err := newClient()
+	if err != nil {
+		log.Warn("no model cache for /api/pull and /api/delete", "err", err)
+		hubClient = nil
+	}
+	srv, err = server.New(server.Options{Models: models, APIKeys: keys, Logger: log, LogPrompts: f.logPrompts, Web: page,
+		Hub: hubClient, DeepSeekStrict: f.deepseekStrict})
 	if err != nil {
 		return err
 	}
-	addr := net.JoinHostPort(f.host, strconv.Itoa(f.port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	listeners := []struct {
+		port    int
+		handler http.Handler
+		what    string
+	}{{f.port, srv, "serving"}}
+	if f.ollamaPort != 0 {
+		listeners = append(listeners, struct {
+			port    int
+			handler http.Handler
+			what    string
+		}{f.ollamaPort, srv.OllamaHandler(), "serving Ollama's API"})
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	var servers []*http.Server
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(l.port)))
+		if err != nil {
+			for _, hs := range servers {
+				hs.Close()
+			}
+			return fmt.Errorf("serve: %w", err)
+		}
+		hs := &http.Server{Handler: l.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		servers = append(servers, hs)
+		go func() { errc <- hs.Serve(ln) }()
+		log.Info(l.what, "addr", "http://"+ln.Addr().String(), "models", len(models), "auth", len(keys) > 0)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "models", len(models), "auth", len(keys) > 0)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -253,9 +300,11 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	go func() { cut <- srv.Shutdown(sctx) }()
 	hctx, hcancel := context.WithTimeout(context.Background(), f.shutdownTimeout+15*time.Second)
 	defer hcancel()
-	if err := hs.Shutdown(hctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("closing connections", "err", err)
-		hs.Close()
+	for _, hs := range servers {
+		if err := hs.Shutdown(hctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("closing connections", "err", err)
+			hs.Close()
+		}
 	}
 	if err := <-cut; err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("shutdown", "err", err)
