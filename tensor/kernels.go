@@ -109,6 +109,7 @@ type kernels struct {
 
 	matVec   [numDTypes]func(y []float32, w []byte, rowBytes int, x []float32)
 	matVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
+	matMulF8 func(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n int, scales, tmp []float32)
 	decode   [numDTypes]func(dst []float32, row []byte, k0 int)
 	decodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
 	gemm     func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
@@ -180,6 +181,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 	if f.MatVecF8 != nil {
 		k.matVecF8 = f.MatVecF8
 	}
+	k.matMulF8 = f.MatMulF8
 	if f.DecodeF8 != nil {
 		k.decodeF8 = f.DecodeF8
 	}

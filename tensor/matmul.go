@@ -137,7 +137,7 @@ func (p *Pool) MatMulBatch(ps []Product) {
 			case directQ8:
 				matVecQ8Rows(k, pr, q8[u.prod].rows, u.lo, u.hi)
 			case direct:
-				matVecRows(k, pr, u.lo, u.hi)
+				matVecRows(k, sc, pr, u.lo, u.hi)
 			default:
 				tiledRows(k, sc, pr, u.lo, u.hi)
 			}
@@ -308,6 +308,7 @@ func productCost(pr *Product) float64 {
 // scratch is one participant's working memory.
 type scratch struct {
 	tile   []float32
+	f8     []float32 // prescaled FP8 activations
 	q8Rows [x86.VNNIActs]x86.Q8Row
 	q8W    []byte
 	q8S    []float32
@@ -345,9 +346,21 @@ func (m *Matrix) scaleRow(r int) []float32 {
 // matVecRows runs the fused mat-vec kernel on rows [lo, hi) for every
 // activation row, directRows rows at a time so that the weights stay in
 // cache across the activation rows.
-func matVecRows(k *kernels, pr *Product, lo, hi int) {
+func matVecRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
 	w, n := pr.W, pr.N
 	rb := w.rowBytes
+	if w.DType == F8E4M3 && k.matMulF8 != nil {
+		// All activation rows per call, rows of one scale row at a time.
+		if cap(sc.f8) < w.Cols {
+			sc.f8 = make([]float32, w.Cols)
+		}
+		for r0 := lo; r0 < hi; {
+			r1 := min(hi, r0+FP8Block-(w.scaleRow0+r0)%FP8Block)
+			k.matMulF8(pr.Y[r0:], w.Rows, r1-r0, w.Data[r0*rb:r1*rb], rb, pr.X[:n*w.Cols], n, w.scaleRow(r0), sc.f8[:w.Cols])
+			r0 = r1
+		}
+		return
+	}
 	for r0 := lo; r0 < hi; {
 		r1 := min(hi, r0+directRows)
 		var scales []float32

@@ -22,6 +22,7 @@ func AVX512() *Funcs {
 		ExpSum:     expSum512,
 		SiLUMul:    siluMul512,
 		MatVecF8:   mvF8_512,
+		MatMulF8:   mmF8_512,
 		DecodeF8:   decF8_512,
 		Gemm:       gemm512,
 		QuantizeQ8: quantQ8_512,

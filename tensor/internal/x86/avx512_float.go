@@ -239,14 +239,20 @@ func fp8Blocks4X(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.
 // the row, times 2^120, is far from float32's range (|x·s| < 2^6; the
 // fp8 weights add at most 2^9 more), else fp8Blocks4.
 func fp8Leaf(x, scales []float32) func(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, scales unsafe.Pointer, nb int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
+	if fp8Prescaled(x, scales) {
+		return fp8Blocks4X
+	}
+	return fp8Blocks4
+}
+
+// fp8Prescaled reports whether products with x may scale the activations
+// (fp8Blocks4X): |x·s| < 2^6 for every activation and scale.
+func fp8Prescaled(x, scales []float32) bool {
 	var ms float32
 	for _, s := range scales {
 		ms = max(ms, abs32(s))
 	}
-	if ms*absMax512(x) < 0x1p6 {
-		return fp8Blocks4X
-	}
-	return fp8Blocks4
+	return ms*absMax512(x) < 0x1p6
 }
 
 func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
