@@ -11,6 +11,7 @@ package servertest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,17 @@ import (
 // Forever is a script answer that makes the model generate " tick" until it
 // is stopped (max_tokens, a disconnect, a cancelled context).
 const Forever = "\x00forever"
+
+// Fail is a script answer that makes the forward pass fail, so the
+// engine ends the request with an error ("the script failed on purpose").
+const Fail = "\x00fail"
+
+// endless separates Endless's text from its loop.
+const endless = "\x00endless\x00"
+
+// Endless is a script answer that generates text, then loop over and over
+// until the generation is stopped.
+func Endless(text, loop string) string { return text + endless + loop }
 
 // Script maps a rendered prompt to the text the model generates for it.
 type Script func(prompt string) string
@@ -115,7 +127,11 @@ func (m *Scripted) Forward(ctx context.Context, b *model.Batch) error {
 		for i, id := range m.closers {
 			s.Logits[id] = float32(25 - i)
 		}
-		s.Logits[m.next(hist[:plen], hist[plen:])] = 50
+		next, err := m.next(hist[:plen], hist[plen:])
+		if err != nil {
+			return err
+		}
+		s.Logits[next] = 50
 	}
 	return nil
 }
@@ -123,12 +139,29 @@ func (m *Scripted) Forward(ctx context.Context, b *model.Batch) error {
 const endThink = "</think>"
 
 // next returns the token that continues the script's answer.
-func (m *Scripted) next(prompt, gen []int) int {
+func (m *Scripted) next(prompt, gen []int) (int, error) {
 	want := m.script(m.tok.Decode(prompt))
-	if want == Forever {
-		return m.tick
+	switch want {
+	case Forever:
+		return m.tick, nil
+	case Fail:
+		return 0, errors.New("servertest: the script failed on purpose")
 	}
 	have := m.tok.Decode(gen)
+	if i := strings.Index(want, endless); i >= 0 {
+		text, loop := want[:i], want[i+len(endless):]
+		if !strings.HasPrefix(have, text) || loop == "" {
+			want = text
+		} else {
+			pos := (len(have) - len(text)) % len(loop)
+			return m.tok.Encode(loop[pos:] + loop)[0], nil
+		}
+	}
+	return m.continueText(want, have), nil
+}
+
+// continueText returns the token that continues want after have.
+func (m *Scripted) continueText(want, have string) int {
 	// The reasoning was closed early (a thinking budget forced </think>):
 	// go on with the script's answer.
 	if i := strings.Index(have, endThink); i >= 0 {

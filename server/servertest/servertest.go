@@ -240,14 +240,24 @@ func Start(t testing.TB, cfg Config) *Server {
 	return out
 }
 
+// Serve serves h on a loopback listener until the test ends and returns
+// its base URL (e.g. a wrapper around Server.API).
+func Serve(t testing.TB, h http.Handler) string {
+	t.Helper()
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
 // WaitIdle waits (up to 5 s) until the engine runs nothing and holds no
-// cache blocks, and fails the test otherwise.
+// cache blocks but those the prefix cache keeps, and fails the test
+// otherwise.
 func (s *Server) WaitIdle(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		st := s.Engine.Stats()
-		if st.Running == 0 && st.Waiting == 0 && st.CacheBlocksUsed == 0 {
+		if st.Running == 0 && st.Waiting == 0 && st.CacheBlocksUsed == st.Prefix.RAMBlocks {
 			return
 		}
 		if time.Now().After(deadline) {

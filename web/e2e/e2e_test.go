@@ -2,36 +2,17 @@ package e2e
 
 import (
 	"context"
-	"crypto/subtle"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/seekd/seekd/history"
+	"github.com/seekd/seekd/server/servertest"
 	"github.com/seekd/seekd/web"
 	"github.com/seekd/seekd/web/webtest"
 )
-
-// stack serves the page and history API from the web handler and /v1 from backend,
-// as `seekd serve` will.
-func stack(page, backend http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", backend)
-	mux.Handle("/", page)
-	return mux
-}
-
-func bearer(key string) func(*http.Request) bool {
-	return func(r *http.Request) bool {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		return ok && subtle.ConstantTimeCompare([]byte(got), []byte(key)) == 1
-	}
-}
 
 func openStore(t *testing.T) *history.Store {
 	t.Helper()
@@ -43,50 +24,54 @@ func openStore(t *testing.T) *history.Store {
 	return s
 }
 
+// stack starts what `seekd serve` runs: seekd's server over the fixture
+// model (prefix cache on) with the chat page mounted at / and its history
+// in a temporary folder, behind a recorder of the page's chat requests.
+func stack(t *testing.T, store *history.Store, keys ...string) (*servertest.Server, *webtest.Recorder, string) {
+	t.Helper()
+	ts := servertest.Start(t, servertest.Config{
+		Name: webtest.FixtureModel, Template: webtest.FixtureTemplate, Script: webtest.Script,
+		Delay: 4 * time.Millisecond, Prefix: true, Keys: keys,
+		Web: func(authorize func(*http.Request) bool) http.Handler {
+			return web.New(web.Options{Store: store, APIKeyRequired: len(keys) > 0, Authorize: authorize})
+		},
+	})
+	rec := &webtest.Recorder{Next: ts.API}
+	front := servertest.Serve(t, rec)
+	return ts, rec, front
+}
+
 func TestBrowser(t *testing.T) {
 	dir, err := filepath.Abs(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := openStore(t)
-	fake := &webtest.FakeBackend{}
-	var backend http.Handler = fake
-	real := os.Getenv("SEEKD_E2E_BACKEND")
-	if real != "" {
-		u, err := url.Parse(real)
-		if err != nil {
-			t.Fatalf("SEEKD_E2E_BACKEND: %v", err)
-		}
-		backend = httputil.NewSingleHostReverseProxy(u)
-	}
-	srv := httptest.NewServer(stack(web.New(web.Options{Store: store}), backend))
-	defer srv.Close()
-
-	const key = "sk-e2e-secret"
-	keyed := &webtest.FakeBackend{APIKey: key}
-	keySrv := httptest.NewServer(stack(web.New(web.Options{Store: openStore(t), APIKeyRequired: true, Authorize: bearer(key)}), keyed))
-	defer keySrv.Close()
-
-	sc := webtest.Scenario{
-		Dir: dir, URL: srv.URL, KeyURL: keySrv.URL, Key: key, Fake: real == "",
-		Artifacts: filepath.Join(dir, "artifacts"),
-	}
+	sc := webtest.Scenario{Dir: dir, Artifacts: filepath.Join(dir, "artifacts")}
 	if os.Getenv("SEEKD_UPDATE_SCREENSHOTS") == "1" {
 		sc.DocsDir = filepath.Join(dir, "..", "..", "docs")
 	}
-	webtest.Run(t, sc)
-
-	if real != "" {
+	// A running `seekd serve` (any model): only the page's behaviour is checked.
+	if url := os.Getenv("SEEKD_E2E_URL"); url != "" {
+		sc.URL = url
+		webtest.Run(t, sc)
 		return
 	}
-	// What the page sent, seen from the backend.
-	reqs := fake.Requests()
-	if len(reqs) < 6 {
-		t.Fatalf("backend saw %d chat requests, want at least 6", len(reqs))
+
+	store := openStore(t)
+	ts, rec, url := stack(t, store)
+	const key = "sk-e2e-secret"
+	keyTS, keyRec, keyURL := stack(t, openStore(t), key)
+	sc.URL, sc.KeyURL, sc.Key, sc.Fixture = url, keyURL, key, true
+	webtest.Run(t, sc)
+
+	// What the page sent, seen at the server.
+	reqs := rec.Requests()
+	if len(reqs) < 7 {
+		t.Fatalf("the server saw %d chat requests, want at least 7", len(reqs))
 	}
 	first := reqs[0]
-	if first.Thinking == nil || first.Thinking.Type != "enabled" || first.StreamOptions == nil || !first.StreamOptions.IncludeUsage {
-		t.Errorf("first request: thinking %+v, stream_options %+v; want enabled and include_usage", first.Thinking, first.StreamOptions)
+	if first.Model != webtest.FixtureModel || first.Thinking == nil || first.Thinking.Type != "enabled" || first.StreamOptions == nil || !first.StreamOptions.IncludeUsage {
+		t.Errorf("first request: model %q, thinking %+v, stream_options %+v; want %s, enabled and include_usage", first.Model, first.Thinking, first.StreamOptions, webtest.FixtureModel)
 	}
 	var sawSettings bool
 	for _, r := range reqs {
@@ -97,12 +82,15 @@ func TestBrowser(t *testing.T) {
 	if !sawSettings {
 		t.Error("no request had thinking disabled with temperature 0.3 and max_tokens 512")
 	}
-	if fake.Disconnects() < 1 {
-		t.Error("the stop button did not close the stream at the backend")
+	if rec.Disconnects() < 1 {
+		t.Error("the stop button did not close the stream at the server")
 	}
-	if keyed.Disconnects() != 0 || len(keyed.Requests()) != 1 {
-		t.Errorf("key server: %d requests, %d disconnects; want 1 and 0", len(keyed.Requests()), keyed.Disconnects())
+	if keyRec.Disconnects() != 0 || len(keyRec.Requests()) != 1 {
+		t.Errorf("key server: %d requests, %d disconnects; want 1 and 0", len(keyRec.Requests()), keyRec.Disconnects())
 	}
+	// Stopped generations freed the engine.
+	ts.WaitIdle(t)
+	keyTS.WaitIdle(t)
 	// Left by the phone step: one conversation, user + assistant.
 	list, err := store.List(context.Background(), history.ListOptions{})
 	if err != nil {

@@ -20,21 +20,23 @@ type Scenario struct {
 	// Dir is the folder with e2e.mjs, package.json and node_modules (web/e2e).
 	Dir string
 	// URL is the base URL of a server that serves the page at "/" and the
-	// OpenAI-compatible API at "/v1" (the fake backend, or `seekd serve`).
+	// OpenAI-compatible API at "/v1": seekd's server over the fixture model,
+	// or any running `seekd serve`.
 	URL string
 	// KeyURL, when set, is a second server that requires the API key Key;
 	// the script checks that the page asks for the key and then works.
 	KeyURL, Key string
-	// Fake says the backend is FakeBackend, so the script may check its
-	// exact texts (Markdown, code, math, unsafe HTML). With a real model the
-	// script checks only the shape: reasoning before answer, stop, history.
-	Fake bool
+	// Fixture says the model is the fixture (Script, served as
+	// FixtureModel), so the scenario may check its exact texts (Markdown,
+	// code, math, unsafe HTML, a tool call, a failure). With another model
+	// it checks only the shape: reasoning before answer, stop, history.
+	Fixture bool
 	// Artifacts is the folder for screenshots (created if missing).
 	Artifacts string
 	// DocsDir, when set, receives web-desktop.png and web-phone.png.
 	DocsDir string
 	// Timeout bounds the whole run (default 3 minutes: the run takes about
-	// 40 s on an idle 2-core machine, and a loaded CI machine may triple it).
+	// 30 s on an idle 2-core machine, and a loaded CI machine may triple it).
 	Timeout time.Duration
 }
 
@@ -77,8 +79,8 @@ func Run(t testing.TB, sc Scenario) {
 	if sc.KeyURL != "" {
 		args = append(args, "--key-url", sc.KeyURL, "--key", sc.Key)
 	}
-	if sc.Fake {
-		args = append(args, "--fake")
+	if sc.Fixture {
+		args = append(args, "--fixture", "--model", FixtureModel)
 	}
 	if sc.Artifacts != "" {
 		if err := os.MkdirAll(sc.Artifacts, 0o755); err != nil {
