@@ -276,6 +276,20 @@ func TestOllamaChat(t *testing.T) {
 	if json.Unmarshal([]byte(chatty.Message.Content), &n) != nil || n.N == nil {
 		t.Errorf("constrained output %q", chatty.Message.Content)
 	}
+	// Log-probabilities.
+	var lp []struct {
+		Token       string  `json:"token"`
+		Logprob     float64 `json:"logprob"`
+		TopLogprobs []any   `json:"top_logprobs"`
+	}
+	_, body := post(t, url, `{"model": "v3", "stream": false, "logprobs": true, "top_logprobs": 2, "messages": [{"role": "user", "content": "2+2?"}]}`)
+	var withLP struct {
+		Logprobs json.RawMessage `json:"logprobs"`
+	}
+	json.Unmarshal([]byte(body), &withLP)
+	if json.Unmarshal(withLP.Logprobs, &lp) != nil || len(lp) == 0 || len(lp[0].TopLogprobs) != 2 || lp[0].Token != "It" {
+		t.Errorf("logprobs %s", withLP.Logprobs)
+	}
 	// Nothing to generate: the model "loads" (or "unloads" with keep_alive 0).
 	if c = one(`{"model": "v3", "messages": []}`); !c.Done || c.DoneReason != "load" {
 		t.Errorf("load: %+v", c)

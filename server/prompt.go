@@ -74,7 +74,8 @@ func (s *Server) prepare(ctx context.Context, g *genRequest) (*prepared, *apiErr
 		}
 		p.maxTokens = min(def, ctxLen-longest)
 	}
-	if p.thinking && g.Chat != nil && g.Chat.ThinkingBudget > 0 {
+	if g.Chat != nil && g.Chat.ThinkingBudget > 0 && p.parseOpts.StartInReasoning {
+		// Only a prompt that opened the reasoning is known to be in it.
 		s.withBudget(g, p, g.Chat.ThinkingBudget)
 	}
 	if p.thinking && g.Chat != nil {
