@@ -114,7 +114,7 @@ func (p *Pool) MatMulBatch(ps []Product) {
 			kind = tiledQ8
 		case q8[i].rows != nil:
 			kind = directQ8
-		case pr.N <= k.directMax && k.hasMatVec(w.DType):
+		case pr.N <= k.directMax && k.hasMatVec(w.DType), w.DType == F8E4M3 && k.matMulF8 != nil:
 			kind = direct
 		}
 		grain := tileRows // rows per weight tile
@@ -351,12 +351,12 @@ func matVecRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
 	rb := w.rowBytes
 	if w.DType == F8E4M3 && k.matMulF8 != nil {
 		// All activation rows per call, rows of one scale row at a time.
-		if cap(sc.f8) < w.Cols {
-			sc.f8 = make([]float32, w.Cols)
+		if cap(sc.f8) < 4*w.Cols {
+			sc.f8 = make([]float32, 4*w.Cols)
 		}
 		for r0 := lo; r0 < hi; {
 			r1 := min(hi, r0+FP8Block-(w.scaleRow0+r0)%FP8Block)
-			k.matMulF8(pr.Y[r0:], w.Rows, r1-r0, w.Data[r0*rb:r1*rb], rb, pr.X[:n*w.Cols], n, w.scaleRow(r0), sc.f8[:w.Cols])
+			k.matMulF8(pr.Y[r0:], w.Rows, r1-r0, w.Data[r0*rb:r1*rb], rb, pr.X[:n*w.Cols], n, w.scaleRow(r0), sc.f8[:4*w.Cols])
 			r0 = r1
 		}
 		return

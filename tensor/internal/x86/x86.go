@@ -44,8 +44,8 @@ type Funcs struct {
 	// scales (scales[c/128] multiplies column c).
 	MatVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
 	// MatMulF8 is MatVecF8 for rows rows and the n activation rows of x
-	// (row i of the product goes to y[i*ys:]); tmp holds at least one
-	// activation row. A row's result is MatVecF8's, bit for bit.
+	// (row i of the product goes to y[i*ys:]); tmp holds at least four
+	// activation rows. Every result is MatVecF8's, bit for bit.
 	MatMulF8 func(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n int, scales, tmp []float32)
 	// Decode[T] widens columns [k0, k0+len(dst)) of one row into dst; k0
 	// and len(dst) are multiples of the format's block size (len(dst) may
