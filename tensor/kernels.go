@@ -122,7 +122,7 @@ type kernels struct {
 	// Integer tile products of many activation rows (VNNI).
 	packQ8Tile [numDTypes]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
 	packQ8Acts func(x []byte, xs []float32, rows []x86.Q8Row, b0, nb int)
-	tileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32)
+	tileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, y []float32, ys, ng, nr int)
 
 	// directMax is the largest activation count for which products run
 	// matVec once per activation row instead of decoding weight tiles for

@@ -436,20 +436,16 @@ func tiledQ8Rows(k *kernels, sc *scratch, pr *Product, pan *q8Panel, lo, hi int)
 	pack := k.packQ8Tile[w.DType]
 	rb := w.rowBytes
 	chunk := min(actGroupsQ8, max(1, panelBudgetQ8/(nb*(x86.VNNIActBytes+4*x86.VNNIActScales))))
-	var out [x86.VNNIActs][x86.VNNIRows]float32
 	for a0 := 0; a0 < pan.groups; a0 += chunk {
 		a1 := min(pan.groups, a0+chunk)
 		for r0 := lo; r0 < hi; r0 += x86.VNNIRows {
 			nr := min(x86.VNNIRows, hi-r0)
 			pack(sc.q8W, sc.q8S, w.Data[r0*rb:hi*rb], rb, nr, 0, nb)
 			for g := a0; g < a1; g++ {
-				out = [x86.VNNIActs][x86.VNNIRows]float32{}
 				off := g * nb
-				k.tileQ8(sc.q8W, sc.q8S, pan.x[off*x86.VNNIActBytes:], pan.xs[off*x86.VNNIActScales:], nb, &out)
 				i0 := g * x86.VNNIActs
-				for gi := 0; gi < min(x86.VNNIActs, pr.N-i0); gi++ {
-					copy(pr.Y[(i0+gi)*w.Rows+r0:(i0+gi)*w.Rows+r0+nr], out[gi][:nr])
-				}
+				k.tileQ8(sc.q8W, sc.q8S, pan.x[off*x86.VNNIActBytes:], pan.xs[off*x86.VNNIActScales:], nb,
+					pr.Y[i0*w.Rows+r0:], w.Rows, min(x86.VNNIActs, pr.N-i0), nr)
 			}
 		}
 	}

@@ -25,21 +25,31 @@ import (
 //
 // With those, Σ_k w·x over a block is d·dx·Σ u·q + m·S for each pair.
 
-// vnniTile adds to out[g][r] the products of the nb blocks of the tile
-// (w, ws) with those of the panel (x, xs). Assembly (vnni_amd64.s).
+// vnniTile writes the products of the nb blocks of the tile (w, ws) with
+// those of the panel (x, xs): activation row g < ng's to y + g·ys bytes,
+// the weight rows set in mask. Assembly (vnni_amd64.s).
 //
 //go:noescape
-func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, out *[8][16]float32)
+func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, y unsafe.Pointer, ys, ng, mask int)
 
 // tileQ8VNNI checks the sizes and runs vnniTile.
-func tileQ8VNNI(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32) {
-	if nb <= 0 {
+func tileQ8VNNI(w []byte, ws []float32, x []byte, xs []float32, nb int, y []float32, ys, ng, nr int) {
+	if ng <= 0 || nr <= 0 {
 		return
 	}
-	if len(w) < nb*VNNITileBytes || len(ws) < nb*VNNITileScales || len(x) < nb*VNNIActBytes || len(xs) < nb*VNNIActScales {
-		panic(fmt.Sprintf("x86: VNNI tile of %d blocks with %d, %d, %d, %d", nb, len(w), len(ws), len(x), len(xs)))
+	if len(w) < nb*VNNITileBytes || len(ws) < nb*VNNITileScales || len(x) < nb*VNNIActBytes || len(xs) < nb*VNNIActScales ||
+		ng > VNNIActs || nr > VNNIRows || len(y) < (ng-1)*ys+nr {
+		panic(fmt.Sprintf("x86: VNNI tile of %d blocks with %d, %d, %d, %d into %d outputs (%dx%d, stride %d)", nb, len(w), len(ws), len(x), len(xs), len(y), ng, nr, ys))
 	}
-	vnniTile(unsafe.Pointer(&w[0]), unsafe.Pointer(&ws[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&xs[0]), nb, out)
+	var w0, ws0 unsafe.Pointer
+	if nb > 0 {
+		w0, ws0 = unsafe.Pointer(&w[0]), unsafe.Pointer(&ws[0])
+	}
+	var x0, xs0 unsafe.Pointer
+	if nb > 0 {
+		x0, xs0 = unsafe.Pointer(&x[0]), unsafe.Pointer(&xs[0])
+	}
+	vnniTile(w0, ws0, x0, xs0, nb, unsafe.Pointer(&y[0]), 4*ys, ng, 1<<nr-1)
 }
 
 // checkPack panics unless nr rows of blocks [b0, b0+nb) fit data and the

@@ -5,27 +5,29 @@
 // VNNI int8 tile product (see vnni.go for the layouts). archsimd has no
 // VPDPBUSD, so this one loop is assembly.
 //
-// func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, out *[8][16]float32)
+// func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, y unsafe.Pointer, ys, ng, mask int)
+//
+// The sums start from zero; activation row g < ng's goes to y + g·ys
+// (bytes), the weight rows whose bits are set in mask.
 //
 // Registers: Z0-Z7 int32 sums of the current block per activation row g,
 // Z8-Z15 float32 results per g (16 weight rows per lane), Z16 weights of
 // one group of 4 columns, Z17 block scales d, Z18 offset factors m, Z19
 // scratch.
-TEXT ·vnniTile(SB), NOSPLIT, $0-48
+TEXT ·vnniTile(SB), NOSPLIT, $0-72
 	MOVQ w+0(FP), SI
 	MOVQ ws+8(FP), DX
 	MOVQ x+16(FP), DI
 	MOVQ xs+24(FP), R11
 	MOVQ nb+32(FP), CX
-	MOVQ out+40(FP), AX
-	VMOVUPS 0(AX), Z8
-	VMOVUPS 64(AX), Z9
-	VMOVUPS 128(AX), Z10
-	VMOVUPS 192(AX), Z11
-	VMOVUPS 256(AX), Z12
-	VMOVUPS 320(AX), Z13
-	VMOVUPS 384(AX), Z14
-	VMOVUPS 448(AX), Z15
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -82,14 +84,27 @@ block:
 	JNZ block
 
 done:
-	VMOVUPS Z8, 0(AX)
-	VMOVUPS Z9, 64(AX)
-	VMOVUPS Z10, 128(AX)
-	VMOVUPS Z11, 192(AX)
-	VMOVUPS Z12, 256(AX)
-	VMOVUPS Z13, 320(AX)
-	VMOVUPS Z14, 384(AX)
-	VMOVUPS Z15, 448(AX)
+	MOVQ y+40(FP), AX
+	MOVQ ys+48(FP), BX
+	MOVQ ng+56(FP), CX
+	MOVQ mask+64(FP), DX
+	KMOVW DX, K1
+#define STORE(z) \
+	VMOVUPS z, K1, (AX); \
+	DECQ CX; \
+	JLE stored; \
+	ADDQ BX, AX
+	STORE(Z8)
+	STORE(Z9)
+	STORE(Z10)
+	STORE(Z11)
+	STORE(Z12)
+	STORE(Z13)
+	STORE(Z14)
+	STORE(Z15)
+#undef STORE
+
+stored:
 	VZEROUPPER
 	RET
 

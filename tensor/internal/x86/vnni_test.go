@@ -12,7 +12,8 @@ import (
 )
 
 // The VNNI tile product against a float64 evaluation of the same packed
-// integers and scales.
+// integers and scales, written for ng activation rows and nr weight rows
+// with a row stride, and nothing else.
 func TestVNNITile(t *testing.T) {
 	if !archsimd.X86.AVX512VNNI() {
 		t.Skip("no AVX512-VNNI")
@@ -35,29 +36,39 @@ func TestVNNITile(t *testing.T) {
 		for i := range xs {
 			xs[i] = float32(rng.NormFloat64())
 		}
-		var out [8][16]float32
-		out[3][5] = 1 // accumulates onto out
-		tileQ8VNNI(w, ws, x, xs, nb, &out)
-		for g := 0; g < 8; g++ {
-			for r := 0; r < 16; r++ {
-				var want, mag float64
-				if g == 3 && r == 5 {
-					want, mag = 1, 1
-				}
-				for b := 0; b < nb; b++ {
-					var isum int64
-					for k := 0; k < 32; k++ {
-						u := int64(w[b*VNNITileBytes+64*(k/4)+4*r+k%4])
-						q := int64(int8(x[b*VNNIActBytes+32*(k/4)+4*g+k%4]))
-						isum += u * q
+		for _, sh := range [][2]int{{8, 16}, {3, 11}} {
+			ng, nr := sh[0], sh[1]
+			const ys = 21
+			y := make([]float32, 8*ys)
+			for i := range y {
+				y[i] = 42
+			}
+			tileQ8VNNI(w, ws, x, xs, nb, y, ys, ng, nr)
+			for g := 0; g < 8; g++ {
+				for r := 0; r < ys; r++ {
+					got := float64(y[g*ys+r])
+					if g >= ng || r >= nr {
+						if got != 42 {
+							t.Fatalf("nb=%d %dx%d: wrote y[%d][%d]", nb, ng, nr, g, r)
+						}
+						continue
 					}
-					d, m := float64(ws[b*VNNITileScales+r]), float64(ws[b*VNNITileScales+16+r])
-					dx, s := float64(xs[b*VNNIActScales+g]), float64(xs[b*VNNIActScales+8+g])
-					want += d*dx*float64(isum) + m*s
-					mag += math.Abs(d*dx*float64(isum)) + math.Abs(m*s)
-				}
-				if math.Abs(float64(out[g][r])-want) > 1e-5*mag {
-					t.Fatalf("nb=%d g=%d r=%d: %g, want %g", nb, g, r, out[g][r], want)
+					var want, mag float64
+					for b := 0; b < nb; b++ {
+						var isum int64
+						for k := 0; k < 32; k++ {
+							u := int64(w[b*VNNITileBytes+64*(k/4)+4*r+k%4])
+							q := int64(int8(x[b*VNNIActBytes+32*(k/4)+4*g+k%4]))
+							isum += u * q
+						}
+						d, m := float64(ws[b*VNNITileScales+r]), float64(ws[b*VNNITileScales+16+r])
+						dx, s := float64(xs[b*VNNIActScales+g]), float64(xs[b*VNNIActScales+8+g])
+						want += d*dx*float64(isum) + m*s
+						mag += math.Abs(d*dx*float64(isum)) + math.Abs(m*s)
+					}
+					if math.Abs(got-want) > 1e-5*mag {
+						t.Fatalf("nb=%d g=%d r=%d: %g, want %g", nb, g, r, got, want)
+					}
 				}
 			}
 		}
@@ -223,12 +234,12 @@ func TestX16MatMul(t *testing.T) {
 				xp := make([]byte, nb*VNNIActBytes)
 				xsp := make([]float32, nb*VNNIActScales)
 				packActs(xp, xsp, x[:min(n, VNNIActs)], 0, nb)
-				var out [8][16]float32
-				tileQ8VNNI(w, ws, xp, xsp, nb, &out)
+				out := make([]float32, VNNIActs*16)
+				tileQ8VNNI(w, ws, xp, xsp, nb, out, 16, min(n, VNNIActs), nr)
 				for i := 0; i < min(n, VNNIActs); i++ {
 					for r := 0; r < nr; r++ {
-						if out[i][r] != y[i*ys+r] {
-							t.Fatalf("%s %dx%d n=%d: y[%d][%d] = %g, the tile gives %g", f.name, rows, nb*32, n, i, r, y[i*ys+r], out[i][r])
+						if out[i*16+r] != y[i*ys+r] {
+							t.Fatalf("%s %dx%d n=%d: y[%d][%d] = %g, the tile gives %g", f.name, rows, nb*32, n, i, r, y[i*ys+r], out[i*16+r])
 						}
 					}
 				}

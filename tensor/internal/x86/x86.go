@@ -68,10 +68,11 @@ type Funcs struct {
 	// VNNI tile products (nil without AVX512-VNNI; see vnni.go for the
 	// layouts): PackQ8Tile[T] packs up to VNNIRows weight rows of a
 	// format, PackQ8Acts up to VNNIActs quantized activation rows, and
-	// TileQ8 multiplies a tile with a panel, adding to out.
+	// TileQ8 multiplies a tile with a panel and writes the product of
+	// activation row g < ng and weight row r < nr to y[g*ys+r].
 	PackQ8Tile [NumFormats]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
 	PackQ8Acts func(x []byte, xs []float32, rows []Q8Row, b0, nb int)
-	TileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, out *[8][16]float32)
+	TileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, y []float32, ys, ng, nr int)
 	// Gemm adds Σ_c w[r*ws+c]·x[i*xs+c] over c < k to y[i*ys+r] for r <
 	// rows and i < n.
 	Gemm func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
