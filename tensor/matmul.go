@@ -118,11 +118,13 @@ func (p *Pool) MatMulBatch(ps []Product) {
 			kind = direct
 		}
 		grain := tileRows // rows per weight tile
-		if kind == tiledQ8 {
+		if kind == tiledQ8 || kind == directQ8 && k.matMulQ8[w.DType] != nil {
 			grain = x86.VNNIRows
 		}
-		rows := int(per / (productCost(pr) / float64(w.Rows)))
-		rows = min(max(grain, (rows+grain-1)/grain*grain), w.Rows)
+		// Units of about per, of equal size in whole grains (no sliver
+		// at the end).
+		parts := max(1, int(productCost(pr)/per+0.5))
+		rows := ceilDiv(ceilDiv(w.Rows, parts), grain) * grain
 		for lo := 0; lo < w.Rows; lo += rows {
 			units = append(units, unit{prod: i, lo: lo, hi: min(lo+rows, w.Rows), kind: kind})
 		}
@@ -144,7 +146,7 @@ func (p *Pool) MatMulBatch(ps []Product) {
 		}
 	}
 	if locked {
-		p.dispatch(len(units), 1, exec)
+		p.dispatch(len(units), 1, exec) // units are claimed one at a time
 	} else {
 		exec(-1, 0, len(units))
 	}

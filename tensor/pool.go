@@ -192,19 +192,19 @@ func (p *Pool) run(n, grain int, fn func(part, lo, hi int)) {
 		return
 	}
 	defer p.mu.Unlock()
-	p.dispatch(n, grain, fn)
+	// About four chunks per thread balance the load when other processes
+	// share the cores, at one atomic claim per chunk.
+	p.dispatch(n, max(grain, (n+4*p.threads-1)/(4*p.threads)), fn)
 }
 
-// dispatch runs a loop on the pool; p.mu is held.
-func (p *Pool) dispatch(n, grain int, fn func(part, lo, hi int)) {
-	grain = max(grain, 1)
-	if p.threads <= 1 || n <= grain || p.closed.Load() {
+// dispatch runs a loop on the pool in chunks of chunk items, claimed one
+// by one; p.mu is held.
+func (p *Pool) dispatch(n, chunk int, fn func(part, lo, hi int)) {
+	chunk = max(chunk, 1)
+	if p.threads <= 1 || n <= chunk || p.closed.Load() {
 		fn(0, 0, n)
 		return
 	}
-	// About four chunks per thread balance the load when other processes
-	// share the cores, at one atomic claim per chunk.
-	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
 	j := &job{fn: fn, n: n, chunk: chunk, nchunks: int64((n + chunk - 1) / chunk), done: make(chan struct{})}
 	j.pending.Store(j.nchunks)
 	p.cur.Store(j)
