@@ -161,6 +161,16 @@ func (s *Seq) Row(l, pos int) []float32 {
 	return b.Data[off : off+w : off+w]
 }
 
+// BlockTokens returns the number of positions per block.
+func (s *Seq) BlockTokens() int { return s.pool.blockTokens }
+
+// LayerBlock returns layer l's rows of block b: BlockTokens rows of Width
+// values, contiguous.
+func (s *Seq) LayerBlock(l, b int) []float32 {
+	n := s.pool.blockTokens * s.pool.layout.Width
+	return s.blocks[b].Data[l*n : (l+1)*n : (l+1)*n]
+}
+
 // Release drops the sequence's references to its blocks.
 func (s *Seq) Release() {
 	s.pool.mu.Lock()

@@ -140,31 +140,36 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 		tr.put("Qcur", l, T, q)
 		tr.put("Kcur", l, T, k)
 
-		// softmax(q·Kᵀ·scale)·V per query head over the causal prefix.
-		pool.For(T*H, 1, func(lo, hi int) {
-			var scores []float32
-			for i := lo; i < hi; i++ {
-				t, h := i/H, i%H
-				r := rows[t]
-				g := h / (H / G)
-				n := r.pos + 1
-				if cap(scores) < n {
-					scores = make([]float32, n)
+		// softmax(q·Kᵀ·scale)·V per query head over the causal prefix: per
+		// sequence and KV head, the query heads that share it read its keys
+		// and values together.
+		per := H / G
+		for t0 := 0; t0 < T; {
+			seq := rows[t0].seq
+			t1 := t0
+			for t1 < T && rows[t1].seq == seq {
+				t1++
+			}
+			n := (t1 - t0) * per
+			qg := make([]float32, n*hd) // {n, hd}: rows (t, head of the group)
+			og := make([]float32, n*hd)
+			pos := make([]int, n)
+			for g := 0; g < G; g++ {
+				for t := t0; t < t1; t++ {
+					i := (t - t0) * per
+					copy(qg[i*hd:(i+per)*hd], q[(t*H+g*per)*hd:(t*H+(g+1)*per)*hd])
+					for j := 0; j < per; j++ {
+						pos[i+j] = rows[t].pos
+					}
 				}
-				scores = scores[:n]
-				qh := q[i*hd : (i+1)*hd]
-				for s := 0; s < n; s++ {
-					kr := r.seq.KV.Row(l, s)[g*hd : (g+1)*hd]
-					scores[s] = tensor.Dot(qh, kr) * scale
-				}
-				tensor.Softmax(scores)
-				o := att[i*hd : (i+1)*hd]
-				clear(o)
-				for s := 0; s < n; s++ {
-					tensor.Axpy(o, scores[s], r.seq.KV.Row(l, s)[(G+g)*hd:(G+g+1)*hd])
+				attendRows(pool, seq.KV, l, qg, n, pos, window{g * hd, hd}, window{(G + g) * hd, hd}, scale, og)
+				for t := t0; t < t1; t++ {
+					i := (t - t0) * per
+					copy(att[(t*H+g*per)*hd:(t*H+(g+1)*per)*hd], og[i*hd:(i+per)*hd])
 				}
 			}
-		})
+			t0 = t1
+		}
 		tr.put("kqv_out", l, T, att)
 		pool.MatMul(out, L.o, att, T)
 		tr.put("attn_out", l, T, out)

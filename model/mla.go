@@ -60,31 +60,29 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	tr.put("q_pe", l, T, q)
 	tr.put("q_abs", l, T, qAbs)
 
-	// Attention in the latent space: a_h = Σ_s softmax_s(score) · c_s.
+	// Attention in the latent space: a_h = Σ_s softmax_s(score) · c_s, with
+	// score = scale·[q_abs_h | q_pe_h]·[c_s | k_pe_s] against whole cache rows.
 	lat := make([]float32, T*H*C) // {T, H·C}
-	pool.For(T*H, 1, func(lo, hi int) {
-		var scores []float32
-		for i := lo; i < hi; i++ {
-			t := i / H
-			r := rows[t]
-			n := r.pos + 1
-			if cap(scores) < n {
-				scores = make([]float32, n)
-			}
-			scores = scores[:n]
-			qa := qAbs[i*C : (i+1)*C]
-			qh := q[i*dq : (i+1)*dq]
-			for s := 0; s < n; s++ {
-				kr := r.seq.KV.Row(l, s)
-				scores[s] = (tensor.Dot(qa, kr[:C]) + tensor.Dot(qh[dn:], kr[C:])) * m.scale
-			}
-			tensor.Softmax(scores)
-			out := lat[i*C : (i+1)*C]
-			for s := 0; s < n; s++ {
-				tensor.Axpy(out, scores[s], r.seq.KV.Row(l, s)[:C])
+	for t0 := 0; t0 < T; {
+		seq := rows[t0].seq
+		t1 := t0
+		for t1 < T && rows[t1].seq == seq {
+			t1++
+		}
+		n := (t1 - t0) * H
+		qc := make([]float32, n*(C+dr)) // {n, C+dr}: rows (t, h)
+		pos := make([]int, n)
+		for t := t0; t < t1; t++ {
+			for h := 0; h < H; h++ {
+				i := (t-t0)*H + h
+				copy(qc[i*(C+dr):], qAbs[(t*H+h)*C:(t*H+h+1)*C])
+				copy(qc[i*(C+dr)+C:(i+1)*(C+dr)], q[(t*H+h)*dq+dn:(t*H+h+1)*dq])
+				pos[i] = rows[t].pos
 			}
 		}
-	})
+		attendRows(pool, seq.KV, l, qc, n, pos, window{0, C + dr}, window{0, C}, m.scale, lat[t0*H*C:t1*H*C])
+		t0 = t1
+	}
 	tr.put("attn_latent", l, T, lat)
 
 	// Back to value space per head (o_h = W_UV_h·a_h, one dispatch), then

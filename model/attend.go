@@ -1,0 +1,119 @@
+package model
+
+import (
+	"github.com/seekd/seekd/tensor"
+)
+
+// Attention over a sequence's cache, shared by MLA and GQA. Queries are rows
+// of a matrix; keys and values are windows of the cache rows (for MLA the
+// whole 576-value latent row is the key and its first 512 values the
+// value; for GQA a KV head's slice). Scores come from matrix products
+// against the cache one block of positions at a time, so the kernels' tiles
+// do the work and each block is read once for all query rows.
+
+// blockedKV is a KV cache stored in blocks of consecutive positions, each
+// layer's rows contiguous inside a block (kvcache.Seq).
+type blockedKV interface {
+	BlockTokens() int
+	LayerBlock(layer, b int) []float32
+}
+
+// attnBlock is the number of positions whose keys are multiplied at once
+// when the cache is not blocked.
+const attnBlock = 64
+
+// maxScores bounds the scores buffer (query rows × positions).
+const maxScores = 4 << 20
+
+// window is where keys or values sit in a cache row.
+type window struct{ off, width int }
+
+// attendRows computes, for query rows q ({n, kw.width}) whose row i sits at
+// position pos[i] (attending to positions 0..pos[i]), out[i] = Σ_s
+// softmax_s(scale·q_i·k_s)·v_s ({n, vw.width}), reading keys and values of
+// layer l from kv.
+func attendRows(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, kw, vw window, scale float32, out []float32) {
+	if n == 0 {
+		return
+	}
+	S := 0
+	for _, p := range pos[:n] {
+		S = max(S, p+1)
+	}
+	// Query rows in chunks that keep the scores buffer bounded.
+	chunk := max(1, min(n, maxScores/S))
+	scores := make([]float32, chunk*S)
+	for r0 := 0; r0 < n; r0 += chunk {
+		r1 := min(n, r0+chunk)
+		attendChunk(pool, kv, l, q[r0*kw.width:r1*kw.width], r1-r0, pos[r0:r1], S, kw, vw, scale, out[r0*vw.width:r1*vw.width], scores)
+	}
+}
+
+func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, S int, kw, vw window, scale float32, out, scores []float32) {
+	bt := attnBlock
+	bkv, blocked := kv.(blockedKV)
+	if blocked {
+		bt = bkv.BlockTokens()
+	}
+	width := len(kv.Row(l, 0))
+	// block returns positions [s0, s1) as a {s1-s0, w.width} slice: a view of
+	// the cache when the window is the whole row, else a copy into buf.
+	block := func(s0, s1 int, w window, buf []float32) []float32 {
+		if blocked && w.off == 0 && w.width == width && s0%bt == 0 {
+			return bkv.LayerBlock(l, s0/bt)[:(s1-s0)*width]
+		}
+		buf = buf[:(s1-s0)*w.width]
+		for s := s0; s < s1; s++ {
+			copy(buf[(s-s0)*w.width:(s-s0+1)*w.width], kv.Row(l, s)[w.off:w.off+w.width])
+		}
+		return buf
+	}
+
+	// Scores: one product per block of positions, for every query row.
+	tmp := make([]float32, n*bt)
+	kbuf := make([]float32, bt*kw.width)
+	for s0 := 0; s0 < S; s0 += bt {
+		s1 := min(S, s0+bt)
+		k := block(s0, s1, kw, kbuf)
+		pool.MatMul(tmp, f32Matrix("keys", s1-s0, kw.width, k), q, n)
+		for i := 0; i < n; i++ {
+			copy(scores[i*S+s0:i*S+s1], tmp[i*(s1-s0):(i+1)*(s1-s0)])
+		}
+	}
+	// Causal softmax per row.
+	pool.For(n, 8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := scores[i*S : i*S+pos[i]+1]
+			tensor.Scale(row, scale)
+			tensor.Softmax(row)
+		}
+	})
+	// Values: block by block (so a block stays in cache for every row),
+	// each thread owning a range of rows.
+	pool.For(n, 1, func(lo, hi int) {
+		vbuf := make([]float32, bt*vw.width)
+		for i := lo; i < hi; i++ {
+			clear(out[i*vw.width : (i+1)*vw.width])
+		}
+		for s0 := 0; s0 < S; s0 += bt {
+			s1 := min(S, s0+bt)
+			var v []float32
+			vwidth := vw.width
+			if blocked && vw.off == 0 && s0%bt == 0 {
+				// The value is a prefix of each row: read it in place.
+				v = bkv.LayerBlock(l, s0/bt)[:(s1-s0)*width]
+				vwidth = width
+			} else {
+				v = block(s0, s1, vw, vbuf)
+			}
+			for i := lo; i < hi; i++ {
+				end := min(s1, pos[i]+1)
+				o := out[i*vw.width : (i+1)*vw.width]
+				p := scores[i*S:]
+				for s := s0; s < end; s++ {
+					tensor.Axpy(o, p[s], v[(s-s0)*vwidth:(s-s0)*vwidth+vw.width])
+				}
+			}
+		}
+	})
+}
