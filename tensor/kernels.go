@@ -110,9 +110,12 @@ type kernels struct {
 	matVec   [numDTypes]func(y []float32, w []byte, rowBytes int, x []float32)
 	matVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
 	matMulF8 func(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n int, scales, tmp []float32)
-	decode   [numDTypes]func(dst []float32, row []byte, k0 int)
-	decodeF8 func(dst []float32, row []byte, k0 int, scales []float32)
-	gemm     func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
+	// matMulFloat[T] multiplies float weights with any number of
+	// activation rows, with matVec's bits (nil: float32 tiles).
+	matMulFloat [numDTypes]func(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n int, tmp []float32)
+	decode      [numDTypes]func(dst []float32, row []byte, k0 int)
+	decodeF8    func(dst []float32, row []byte, k0 int, scales []float32)
+	gemm        func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
 
 	// Products with 8-bit activations (Q8Activations): nil entries fall
 	// back to the float32 kernels.
@@ -131,6 +134,15 @@ type kernels struct {
 	// directMaxQ8 is directMax for products with 8-bit activations, and
 	// directMaxTiles the same for formats with integer tiles.
 	directMaxQ8, directMaxTiles int
+}
+
+// fusedAll reports whether the set multiplies dt with any number of
+// activation rows without float32 tiles (with the mat-vec's bits).
+func (k *kernels) fusedAll(dt DType) bool {
+	if dt == F8E4M3 {
+		return k.matMulF8 != nil
+	}
+	return k.matMulFloat[dt] != nil
 }
 
 // hasMatVec reports whether the set has a fused product for dt.
@@ -199,6 +211,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 		if f.Decode[i] != nil {
 			k.decode[dt] = f.Decode[i]
 		}
+		k.matMulFloat[dt] = f.MatMulFloat[i]
 		if k.quantizeQ8 != nil {
 			k.matVecQ8[dt] = f.MatVecQ8[i]
 			k.matMulQ8[dt] = f.MatMulQ8[i]

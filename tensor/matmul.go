@@ -114,7 +114,7 @@ func (p *Pool) MatMulBatch(ps []Product) {
 			kind = tiledQ8
 		case q8[i].rows != nil:
 			kind = directQ8
-		case pr.N <= k.directMax && k.hasMatVec(w.DType), w.DType == F8E4M3 && k.matMulF8 != nil:
+		case pr.N <= k.directMax && k.hasMatVec(w.DType), k.fusedAll(w.DType):
 			kind = direct
 		}
 		grain := tileRows // rows per weight tile
@@ -310,7 +310,7 @@ func productCost(pr *Product) float64 {
 // scratch is one participant's working memory.
 type scratch struct {
 	tile   []float32
-	f8     []float32 // prescaled FP8 activations
+	f8     []float32 // four activation rows (prescaled for FP8)
 	q8Rows [x86.VNNIActs]x86.Q8Row
 	q8W    []byte
 	q8S    []float32
@@ -351,14 +351,20 @@ func (m *Matrix) scaleRow(r int) []float32 {
 func matVecRows(k *kernels, sc *scratch, pr *Product, lo, hi int) {
 	w, n := pr.W, pr.N
 	rb := w.rowBytes
-	if w.DType == F8E4M3 && k.matMulF8 != nil {
-		// All activation rows per call, rows of one scale row at a time.
+	if k.fusedAll(w.DType) {
+		// All activation rows per call (FP8: rows of one scale row at a
+		// time).
 		if cap(sc.f8) < 4*w.Cols {
 			sc.f8 = make([]float32, 4*w.Cols)
 		}
+		tmp := sc.f8[:4*w.Cols]
+		if w.DType != F8E4M3 {
+			k.matMulFloat[w.DType](pr.Y[lo:], w.Rows, hi-lo, w.Data[lo*rb:hi*rb], rb, pr.X[:n*w.Cols], n, tmp)
+			return
+		}
 		for r0 := lo; r0 < hi; {
 			r1 := min(hi, r0+FP8Block-(w.scaleRow0+r0)%FP8Block)
-			k.matMulF8(pr.Y[r0:], w.Rows, r1-r0, w.Data[r0*rb:r1*rb], rb, pr.X[:n*w.Cols], n, w.scaleRow(r0), sc.f8[:4*w.Cols])
+			k.matMulF8(pr.Y[r0:], w.Rows, r1-r0, w.Data[r0*rb:r1*rb], rb, pr.X[:n*w.Cols], n, w.scaleRow(r0), tmp)
 			r0 = r1
 		}
 		return

@@ -30,6 +30,7 @@ func AVX512() *Funcs {
 	f.MatVec[F32], f.Decode[F32] = mvF32_512, decF32_512
 	f.MatVec[F16], f.Decode[F16] = mvF16_512, decF16_512
 	f.MatVec[BF16], f.Decode[BF16] = mvBF16_512, decBF16_512
+	f.MatMulFloat[F32], f.MatMulFloat[F16], f.MatMulFloat[BF16] = mmF32_512, mmF16_512, mmBF16_512
 	f.MatVec[Q8_0], f.Decode[Q8_0] = mvQ8_0_512, decQ8_0_512
 	f.MatVec[Q4_0], f.Decode[Q4_0] = mvQ4_0_512, decQ4_0_512
 	f.MatVec[Q5_0], f.Decode[Q5_0] = mvQ5_0_512, decQ5_0_512

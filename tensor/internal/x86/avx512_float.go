@@ -61,20 +61,6 @@ func f32Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2,
 }
 
 //go:noinline
-func f32Run1(p, px unsafe.Pointer, n int) f32x16 {
-	var a0, a1 f32x16
-	for ; n >= 2; n -= 2 {
-		a0 = ld16(p).MulAdd(ld16(px), a0)
-		a1 = ld16(unsafe.Add(p, 64)).MulAdd(ld16(unsafe.Add(px, 64)), a1)
-		p, px = unsafe.Add(p, 128), unsafe.Add(px, 128)
-	}
-	if n > 0 {
-		a0 = ld16(p).MulAdd(ld16(px), a0)
-	}
-	return a0.Add(a1)
-}
-
-//go:noinline
 func bf16Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16) {
 	for ; n > 0; n-- {
 		xv := ld16(px)
@@ -85,20 +71,6 @@ func bf16Run4(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2
 		p, px = unsafe.Add(p, 32), unsafe.Add(px, 64)
 	}
 	return a0, a1, a2, a3
-}
-
-//go:noinline
-func bf16Run1(p, px unsafe.Pointer, n int) f32x16 {
-	var a0, a1 f32x16
-	for ; n >= 2; n -= 2 {
-		a0 = bf16x16(p).MulAdd(ld16(px), a0)
-		a1 = bf16x16(unsafe.Add(p, 32)).MulAdd(ld16(unsafe.Add(px, 64)), a1)
-		p, px = unsafe.Add(p, 64), unsafe.Add(px, 128)
-	}
-	if n > 0 {
-		a0 = bf16x16(p).MulAdd(ld16(px), a0)
-	}
-	return a0.Add(a1)
 }
 
 //go:noinline
@@ -117,11 +89,11 @@ func fp8Bits(p unsafe.Pointer, m archsimd.Int32x16) f32x16 {
 	return archsimd.LoadInt8x16((*[16]int8)(p)).ExtendToInt32().ShiftAllLeft(20).And(m).AsFloat32x16()
 }
 
-// floatRows runs a 4-row and a 1-row leaf loop over the rows of a float
-// format, adding the columns past the last whole vector with at.
+// floatRows runs a 4-row leaf loop over the rows of a float format (the
+// rows after the last four one at a time, stride 0), adding the columns
+// past the last whole vector with at.
 func floatRows(y []float32, w []byte, rowBytes int, x []float32, esize int,
 	run4 func(p unsafe.Pointer, rb uintptr, px unsafe.Pointer, n int, a0, a1, a2, a3 f32x16) (f32x16, f32x16, f32x16, f32x16),
-	run1 func(p, px unsafe.Pointer, n int) f32x16,
 	at func(b []byte, i int) float32) {
 	cols := len(x)
 	checkMat(len(y), len(w), rowBytes, esize*cols)
@@ -140,8 +112,10 @@ func floatRows(y []float32, w []byte, rowBytes int, x []float32, esize int,
 		}
 		y[r], y[r+1], y[r+2], y[r+3] = s[0], s[1], s[2], s[3]
 	}
-	for ; r < len(y); r++ {
-		s := hsum16(run1(unsafe.Pointer(&w[r*rowBytes]), px, n16))
+	for ; r < len(y); r++ { // the 4-row leaf on one row (stride 0), as the tiles run it
+		var a0 f32x16
+		a0, _, _, _ = run4(unsafe.Pointer(&w[r*rowBytes]), 0, px, n16, a0, a0, a0, a0)
+		s := hsum16(a0)
 		row := w[r*rowBytes:]
 		for c := c16; c < cols; c++ {
 			s += at(row, c) * x[c]
@@ -151,11 +125,11 @@ func floatRows(y []float32, w []byte, rowBytes int, x []float32, esize int,
 }
 
 func mvF32_512(y []float32, w []byte, rowBytes int, x []float32) {
-	floatRows(y, w, rowBytes, x, 4, f32Run4, f32Run1, f32At)
+	floatRows(y, w, rowBytes, x, 4, f32Run4, f32At)
 }
 
 func mvBF16_512(y []float32, w []byte, rowBytes int, x []float32) {
-	floatRows(y, w, rowBytes, x, 2, bf16Run4, bf16Run1, bf16At)
+	floatRows(y, w, rowBytes, x, 2, bf16Run4, bf16At)
 }
 
 func mvF16_512(y []float32, w []byte, rowBytes int, x []float32) {

@@ -43,6 +43,11 @@ type Funcs struct {
 	// MatVecF8 is MatVec for F8_E4M3 rows that share one row of block
 	// scales (scales[c/128] multiplies column c).
 	MatVecF8 func(y []float32, w []byte, rowBytes int, x []float32, scales []float32)
+	// MatMulFloat[T] multiplies rows rows of a float format (F32, F16,
+	// BF16) with the n activation rows of x (back to back), writing row i
+	// of the product to y[i*ys:]; tmp holds at least four activation
+	// rows. Every result is MatVec's, bit for bit.
+	MatMulFloat [NumFormats]func(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n int, tmp []float32)
 	// MatMulF8 is MatVecF8 for rows rows and the n activation rows of x
 	// (row i of the product goes to y[i*ys:]); tmp holds at least four
 	// activation rows. Every result is MatVecF8's, bit for bit.
