@@ -132,3 +132,26 @@ func BenchmarkPoolDispatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemm is attention's probabilities times values: 16 heads' rows
+// of a decode step and 512 prefill rows against 256 cache rows of MLA's
+// 512-value latent (read in place, 576 apart).
+func BenchmarkGemm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const k, n, bs = 256, 512, 576
+	v := randomVec(rng, k*bs)
+	for _, m := range []int{16, 512} {
+		p := randomVec(rng, m*k)
+		y := make([]float32, m*n)
+		for _, ks := range builtKernels {
+			b.Run(fmt.Sprintf("m=%d/%v", m, ks.set), func(b *testing.B) {
+				pool := NewPool(0, WithKernels(ks.set))
+				defer pool.Close()
+				for b.Loop() {
+					pool.Gemm(y, n, p, k, v, bs, m, n, k, false)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -116,6 +116,8 @@ type kernels struct {
 	decode      [numDTypes]func(dst []float32, row []byte, k0 int)
 	decodeF8    func(dst []float32, row []byte, k0 int, scales []float32)
 	gemm        func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
+	// sgemm is Gemm's kernel (nil: axpy per row).
+	sgemm func(y []float32, ys int, a []float32, as int, b []float32, bs int, m, n, k int, add bool)
 
 	// Products with 8-bit activations (Q8Activations): nil entries fall
 	// back to the float32 kernels.
@@ -200,6 +202,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 	if f.Gemm != nil {
 		k.gemm = f.Gemm
 	}
+	k.sgemm = f.Sgemm
 	k.quantizeQ8 = f.QuantizeQ8
 	if k.quantizeQ8 != nil {
 		k.packQ8Acts, k.tileQ8 = f.PackQ8Acts, f.TileQ8

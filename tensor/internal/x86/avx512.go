@@ -25,6 +25,7 @@ func AVX512() *Funcs {
 		MatMulF8:   mmF8_512,
 		DecodeF8:   decF8_512,
 		Gemm:       gemm512,
+		Sgemm:      sgemm512,
 		QuantizeQ8: quantQ8_512,
 	}
 	f.MatVec[F32], f.Decode[F32] = mvF32_512, decF32_512

@@ -78,6 +78,9 @@ type Funcs struct {
 	PackQ8Tile [NumFormats]func(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int)
 	PackQ8Acts func(x []byte, xs []float32, rows []Q8Row, b0, nb int)
 	TileQ8     func(w []byte, ws []float32, x []byte, xs []float32, nb int, y []float32, ys, ng, nr int)
+	// Sgemm computes y[i*ys+j] = Σ_c a[i*as+c]·b[c*bs+j] (plus y when
+	// add) for i < m, j < n, c < k, each output's products added in order.
+	Sgemm func(y []float32, ys int, a []float32, as int, b []float32, bs int, m, n, k int, add bool)
 	// Gemm adds Σ_c w[r*ws+c]·x[i*xs+c] over c < k to y[i*ys+r] for r <
 	// rows and i < n.
 	Gemm func(y []float32, ys int, w []float32, ws, rows int, x []float32, xs, n, k int)
