@@ -9,7 +9,7 @@ import (
 
 // fp8Rows8 multiplies 8 F8_E4M3 rows (rb bytes apart, from p) with n·16
 // prescaled activations xs, leaving each row's 16 lane sums in out
-// (vnni_amd64.s).
+// (asm_amd64.s).
 //
 //go:noescape
 func fp8Rows8(p unsafe.Pointer, rb int, xs unsafe.Pointer, n int, out *[8][16]float32)
@@ -17,7 +17,7 @@ func fp8Rows8(p unsafe.Pointer, rb int, xs unsafe.Pointer, n int, out *[8][16]fl
 // fp8Tile4 multiplies 4 F8_E4M3 rows (rb bytes apart, from p) with 4
 // prescaled activation rows (xstride bytes apart) over n·16 columns,
 // leaving the sum of row r with activation row a in out[4r+a], its lanes
-// added as hsum16 adds them (vnni_amd64.s).
+// added as hsum16 adds them (asm_amd64.s).
 //
 //go:noescape
 func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)

@@ -2,8 +2,18 @@
 
 #include "textflag.h"
 
-// VNNI int8 tile product (see vnni.go for the layouts). archsimd has no
-// VPDPBUSD, so this one loop is assembly.
+// The package's assembly: what archsimd cannot express (VPDPBUSD,
+// VCVTPH2PS, prefetches) or where the compiler spills the registers a
+// kernel needs. Every function here has a Go declaration next to its Go
+// wrapper, which checks the slices it is given.
+//
+// - vnniTile, the 16-row kernels q4_0x16 and q8_0x16 and the packs
+//   (vnni.go): 8-bit integer products on AVX512-VNNI.
+// - fp8Rows8, fp8Tile4 (fp8.go), f32Tile4, bf16Tile4, f16Tile4
+//   (floattile.go): fused float products on AVX-512F.
+// - sgemm12, sgemm4 (sgemm.go): row-major float32 products.
+
+// VNNI int8 tile product (see vnni.go for the layouts).
 //
 // func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, y unsafe.Pointer, ys, ng, mask int)
 //
