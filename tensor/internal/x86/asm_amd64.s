@@ -605,9 +605,10 @@ f8done:
 // four activation rows; lane l of a pair's sum adds columns 16k+l in
 // order, as fp8Rows8 does, and the lanes are added as hsum16 adds them.
 //
-// func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+// func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 //
-// out[4r+a] gets the lane sum of row r with activation row a.
+// out[4r+a] gets the lane sum of row r with activation row a; or, when y
+// is not nil, activation a < na's four sums go to y + a·ys (bytes).
 #define F8W(addr) \
 	VPMOVSXBD addr, Z4; \
 	VPSLLD $20, Z4, Z4; \
@@ -641,7 +642,7 @@ f8done:
 	VSHUFPS $0xDD, b, a, Z10; \
 	VADDPS Z10, Z9, d
 
-TEXT ·fp8Tile4(SB), NOSPLIT, $0-48
+TEXT ·fp8Tile4(SB), NOSPLIT, $0-72
 	MOVQ p+0(FP), R8
 	MOVQ rb+8(FP), R9
 	MOVQ xs+16(FP), DI
@@ -705,19 +706,44 @@ t4done:
 	PAIRS(Z16, Z17, Z0)
 	PAIRS(Z18, Z19, Z1)
 	PAIRS(Z0, Z1, Z2)
+	// Z2's lane 4a+r holds row r with activation a: with y, each
+	// activation's four rows go straight to their outputs.
+	MOVQ y+48(FP), AX
+	TESTQ AX, AX
+	JEQ t4out
+	MOVQ ys+56(FP), BX
+	MOVQ na+64(FP), CX
+	VEXTRACTF32X4 $0, Z2, (AX)
+	DECQ CX
+	JLE t4ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $1, Z2, (AX)
+	DECQ CX
+	JLE t4ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $2, Z2, (AX)
+	DECQ CX
+	JLE t4ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $3, Z2, (AX)
+	JMP t4ret
+
+t4out:
 	VMOVDQU32 x16rows<>(SB), Z3
 	VPERMD Z2, Z3, Z2
 	MOVQ out+40(FP), AX
 	VMOVUPS Z2, 0(AX)
+
+t4ret:
 	VZEROUPPER
 	RET
 
 // The same 4x4 tiles for float weights: F32 as stored, BF16 shifted into
 // float32's high half, F16 widened by VCVTPH2PS (exact, as f16x16).
 //
-// func f32Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
-// func bf16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
-// func f16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+// func f32Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
+// func bf16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
+// func f16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
 #define F32T(addr, a0, a1, a2, a3) \
 	VMOVUPS addr, Z4; \
@@ -726,7 +752,7 @@ t4done:
 	VFMADD231PS Z2, Z4, a2; \
 	VFMADD231PS Z3, Z4, a3
 
-TEXT ·f32Tile4(SB), NOSPLIT, $0-48
+TEXT ·f32Tile4(SB), NOSPLIT, $0-72
 	MOVQ p+0(FP), R8
 	MOVQ rb+8(FP), R9
 	MOVQ xs+16(FP), DI
@@ -791,10 +817,35 @@ t4f32done:
 	PAIRS(Z16, Z17, Z0)
 	PAIRS(Z18, Z19, Z1)
 	PAIRS(Z0, Z1, Z2)
+	// Z2's lane 4a+r holds row r with activation a: with y, each
+	// activation's four rows go straight to their outputs.
+	MOVQ y+48(FP), AX
+	TESTQ AX, AX
+	JEQ t4f32out
+	MOVQ ys+56(FP), BX
+	MOVQ na+64(FP), CX
+	VEXTRACTF32X4 $0, Z2, (AX)
+	DECQ CX
+	JLE t4f32ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $1, Z2, (AX)
+	DECQ CX
+	JLE t4f32ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $2, Z2, (AX)
+	DECQ CX
+	JLE t4f32ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $3, Z2, (AX)
+	JMP t4f32ret
+
+t4f32out:
 	VMOVDQU32 x16rows<>(SB), Z3
 	VPERMD Z2, Z3, Z2
 	MOVQ out+40(FP), AX
 	VMOVUPS Z2, 0(AX)
+
+t4f32ret:
 	VZEROUPPER
 	RET
 #define BF16T(addr, a0, a1, a2, a3) \
@@ -805,7 +856,7 @@ t4f32done:
 	VFMADD231PS Z2, Z4, a2; \
 	VFMADD231PS Z3, Z4, a3
 
-TEXT ·bf16Tile4(SB), NOSPLIT, $0-48
+TEXT ·bf16Tile4(SB), NOSPLIT, $0-72
 	MOVQ p+0(FP), R8
 	MOVQ rb+8(FP), R9
 	MOVQ xs+16(FP), DI
@@ -868,10 +919,35 @@ t4bf16done:
 	PAIRS(Z16, Z17, Z0)
 	PAIRS(Z18, Z19, Z1)
 	PAIRS(Z0, Z1, Z2)
+	// Z2's lane 4a+r holds row r with activation a: with y, each
+	// activation's four rows go straight to their outputs.
+	MOVQ y+48(FP), AX
+	TESTQ AX, AX
+	JEQ t4bf16out
+	MOVQ ys+56(FP), BX
+	MOVQ na+64(FP), CX
+	VEXTRACTF32X4 $0, Z2, (AX)
+	DECQ CX
+	JLE t4bf16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $1, Z2, (AX)
+	DECQ CX
+	JLE t4bf16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $2, Z2, (AX)
+	DECQ CX
+	JLE t4bf16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $3, Z2, (AX)
+	JMP t4bf16ret
+
+t4bf16out:
 	VMOVDQU32 x16rows<>(SB), Z3
 	VPERMD Z2, Z3, Z2
 	MOVQ out+40(FP), AX
 	VMOVUPS Z2, 0(AX)
+
+t4bf16ret:
 	VZEROUPPER
 	RET
 #define F16T(addr, a0, a1, a2, a3) \
@@ -881,7 +957,7 @@ t4bf16done:
 	VFMADD231PS Z2, Z4, a2; \
 	VFMADD231PS Z3, Z4, a3
 
-TEXT ·f16Tile4(SB), NOSPLIT, $0-48
+TEXT ·f16Tile4(SB), NOSPLIT, $0-72
 	MOVQ p+0(FP), R8
 	MOVQ rb+8(FP), R9
 	MOVQ xs+16(FP), DI
@@ -944,10 +1020,35 @@ t4f16done:
 	PAIRS(Z16, Z17, Z0)
 	PAIRS(Z18, Z19, Z1)
 	PAIRS(Z0, Z1, Z2)
+	// Z2's lane 4a+r holds row r with activation a: with y, each
+	// activation's four rows go straight to their outputs.
+	MOVQ y+48(FP), AX
+	TESTQ AX, AX
+	JEQ t4f16out
+	MOVQ ys+56(FP), BX
+	MOVQ na+64(FP), CX
+	VEXTRACTF32X4 $0, Z2, (AX)
+	DECQ CX
+	JLE t4f16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $1, Z2, (AX)
+	DECQ CX
+	JLE t4f16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $2, Z2, (AX)
+	DECQ CX
+	JLE t4f16ret
+	ADDQ BX, AX
+	VEXTRACTF32X4 $3, Z2, (AX)
+	JMP t4f16ret
+
+t4f16out:
 	VMOVDQU32 x16rows<>(SB), Z3
 	VPERMD Z2, Z3, Z2
 	MOVQ out+40(FP), AX
 	VMOVUPS Z2, 0(AX)
+
+t4f16ret:
 	VZEROUPPER
 	RET
 

@@ -9,19 +9,20 @@ import (
 
 // 4x4 tiles of float weights (asm_amd64.s): 4 rows rb bytes apart times
 // 4 activation rows xstride bytes apart over n steps of 16 columns; the
-// sum of row r with activation a goes to out[4r+a], its lanes added as
-// hsum16 adds them.
+// sum of row r with activation a, its lanes added as hsum16 adds them,
+// goes to out[4r+a], or with y to the 4 floats at y + a·ys bytes for a <
+// na.
 //
 //go:noescape
-func f32Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+func f32Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
 //go:noescape
-func bf16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+func bf16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
 //go:noescape
-func f16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+func f16Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
-type tileFunc = func(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+type tileFunc = func(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
 // floatTiles multiplies rows rows of a float format (esize bytes per
 // value) with the n activation rows of x (back to back), writing row r of
@@ -60,6 +61,10 @@ func floatTiles(tile tileFunc, mv func(y []float32, w []byte, rowBytes int, x []
 		px := unsafe.Pointer(&xa[0])
 		for r := 0; r < rows; r += 4 {
 			nr := min(4, rows-r)
+			if nr == 4 && c16 == cols { // the tile writes y itself
+				tile(unsafe.Pointer(&w[r*rowBytes]), rowBytes, px, 4*cols, n16, &out, unsafe.Pointer(&y[a0*ys+r]), 4*ys, na)
+				continue
+			}
 			for j := 0; j < nr; j++ {
 				rb := rowBytes
 				if nr < 4 { // one row at a time (stride 0)
@@ -67,7 +72,7 @@ func floatTiles(tile tileFunc, mv func(y []float32, w []byte, rowBytes int, x []
 				} else if j > 0 {
 					break
 				}
-				tile(unsafe.Pointer(&w[(r+j)*rowBytes]), rb, px, 4*cols, n16, &out)
+				tile(unsafe.Pointer(&w[(r+j)*rowBytes]), rb, px, 4*cols, n16, &out, nil, 0, 0)
 				for jr := 0; jr < 4 && (nr == 4 || jr == 0); jr++ {
 					row := w[(r+j+jr)*rowBytes:]
 					for a := 0; a < na; a++ {

@@ -16,11 +16,12 @@ func fp8Rows8(p unsafe.Pointer, rb int, xs unsafe.Pointer, n int, out *[8][16]fl
 
 // fp8Tile4 multiplies 4 F8_E4M3 rows (rb bytes apart, from p) with 4
 // prescaled activation rows (xstride bytes apart) over n·16 columns,
-// leaving the sum of row r with activation row a in out[4r+a], its lanes
-// added as hsum16 adds them (asm_amd64.s).
+// leaving the sum of row r with activation row a in out[4r+a], or with y
+// in the 4 floats at y + a·ys bytes for a < na, its lanes added as hsum16
+// adds them (asm_amd64.s).
 //
 //go:noescape
-func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32)
+func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)
 
 // mmF8_512 multiplies rows F8_E4M3 rows that share one row of block scales
 // with n activation rows (x holds them back to back): y[i*ys+r] = Σ_c
@@ -99,9 +100,17 @@ func mmF8_512(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n 
 			}
 			continue
 		}
+		all := true
+		for a := 0; a < na; a++ {
+			all = all && prescaled[a]
+		}
 		var out [16]float32
 		for r := 0; r < rows; r += 4 {
 			nr := min(4, rows-r)
+			if nr == 4 && kw == cols && all { // the tile writes y itself
+				fp8Tile4(unsafe.Pointer(&w[r*rowBytes]), rowBytes, unsafe.Pointer(&tmp[0]), 4*kw, 8*full, &out, unsafe.Pointer(&y[a0*ys+r]), 4*ys, na)
+				continue
+			}
 			for j := 0; j < nr; j++ {
 				if nr == 4 && j > 0 {
 					break
@@ -110,7 +119,7 @@ func mmF8_512(y []float32, ys, rows int, w []byte, rowBytes int, x []float32, n 
 				if nr < 4 { // one row at a time (stride 0)
 					rb = 0
 				}
-				fp8Tile4(unsafe.Pointer(&w[(r+j)*rowBytes]), rb, unsafe.Pointer(&tmp[0]), 4*kw, 8*full, &out)
+				fp8Tile4(unsafe.Pointer(&w[(r+j)*rowBytes]), rb, unsafe.Pointer(&tmp[0]), 4*kw, 8*full, &out, nil, 0, 0)
 				for jr := 0; jr < 4 && (nr == 4 || jr == 0); jr++ {
 					row := r + j + jr
 					for a := 0; a < na; a++ {
