@@ -1,0 +1,83 @@
+package tensor
+
+import "fmt"
+
+// Arena holds weights in anonymous memory backed by transparent huge
+// pages. Products read weights faster from there than from a memory-mapped
+// file: a file's page-cache pages are mapped 4 KiB at a time, and a model
+// whose working set is gigabytes of experts spends its time in TLB misses
+// (measured on the V2-Lite shape: experts read at 17 GB/s from the file
+// mapping, 27 GB/s from huge pages). AdoptMapped copies one matrix at a
+// time and releases the source pages it read, so the process holds one
+// copy of the weights. An Arena is not safe for concurrent use.
+type Arena struct {
+	maps   [][]byte
+	closed bool
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena { return &Arena{} }
+
+// Adopt returns a matrix with m's shape, type and scales whose data is a
+// copy of m's in the arena (m itself is not changed). Where the platform
+// has no huge-page memory, or m is smaller than a huge page, Adopt returns
+// m.
+func (a *Arena) Adopt(m *Matrix) (*Matrix, error) { return a.adopt(m, false) }
+
+// AdoptMapped is Adopt for a matrix whose data lies in a read-only
+// memory-mapped file: after the copy, the pages of m's data are released
+// from the process (they stay in the page cache, and are read back from
+// it if m is used again), so that loading a model into an arena never
+// holds two copies of its weights. m's data must not be anonymous or heap
+// memory, whose released pages would read as zeros.
+func (a *Arena) AdoptMapped(m *Matrix) (*Matrix, error) { return a.adopt(m, true) }
+
+func (a *Arena) adopt(m *Matrix, mapped bool) (*Matrix, error) {
+	if a.closed {
+		return nil, fmt.Errorf("tensor: adopting %s into a closed arena", m.Name)
+	}
+	if len(m.Data) < hugePageSize {
+		return m, nil // not worth a mapping of its own
+	}
+	buf, err := hugeAlloc(len(m.Data))
+	if err != nil {
+		return nil, fmt.Errorf("tensor: adopting %s (%d bytes): %w", m.Name, len(m.Data), err)
+	}
+	if buf == nil {
+		return m, nil
+	}
+	copy(buf, m.Data)
+	if mapped {
+		release(m.Data)
+	}
+	a.maps = append(a.maps, buf)
+	c := *m
+	c.Data = buf[:len(m.Data):len(m.Data)]
+	return &c, nil
+}
+
+// Bytes returns the memory the arena holds.
+func (a *Arena) Bytes() int64 {
+	var n int64
+	for _, b := range a.maps {
+		n += int64(len(b))
+	}
+	return n
+}
+
+// Close frees the arena's memory; matrices adopted into it must not be
+// used afterwards.
+func (a *Arena) Close() error {
+	if a == nil || a.closed {
+		return nil
+	}
+	a.closed = true
+	var first error
+	for _, b := range a.maps {
+		if err := hugeFree(b); err != nil && first == nil {
+			first = fmt.Errorf("tensor: freeing arena memory: %w", err)
+		}
+	}
+	a.maps = nil
+	return first
+}

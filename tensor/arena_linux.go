@@ -1,0 +1,53 @@
+package tensor
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+const hugePageSize = 2 << 20
+
+// hugeAlloc maps n bytes of anonymous memory (rounded up to whole huge
+// pages, 2 MiB-aligned so that the kernel can back it with them) and asks
+// for transparent huge pages.
+func hugeAlloc(n int) ([]byte, error) {
+	size := (n + hugePageSize - 1) &^ (hugePageSize - 1)
+	raw, err := unix.MmapPtr(-1, 0, nil, uintptr(size+hugePageSize), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, err
+	}
+	// Keep the 2 MiB-aligned part; unmap the rest.
+	skip := uintptr(-int(uintptr(raw))) & (hugePageSize - 1)
+	if skip > 0 {
+		if err := unix.MunmapPtr(raw, skip); err != nil {
+			return nil, err
+		}
+	}
+	if tail := hugePageSize - skip; tail > 0 {
+		if err := unix.MunmapPtr(unsafe.Add(raw, skip+uintptr(size)), tail); err != nil {
+			return nil, err
+		}
+	}
+	buf := unsafe.Slice((*byte)(unsafe.Add(raw, skip)), size)
+	_ = unix.Madvise(buf, unix.MADV_HUGEPAGE) // best effort
+	return buf, nil
+}
+
+func hugeFree(b []byte) error { return unix.MunmapPtr(unsafe.Pointer(&b[0]), uintptr(len(b))) }
+
+// release drops the pages wholly inside b from the process (they stay in
+// the page cache for a file mapping); b stays readable.
+func release(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	const page = 4096
+	start := uintptr(unsafe.Pointer(&b[0]))
+	lo := (start + page - 1) &^ (page - 1)
+	hi := (start + uintptr(len(b))) &^ (page - 1)
+	if hi <= lo {
+		return
+	}
+	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED)
+}

@@ -1,0 +1,13 @@
+//go:build !linux
+
+package tensor
+
+const hugePageSize = 2 << 20
+
+// hugeAlloc returns nil: no huge-page memory on this platform, so Adopt
+// keeps matrices where they are.
+func hugeAlloc(int) ([]byte, error) { return nil, nil }
+
+func hugeFree([]byte) error { return nil }
+
+func release([]byte) {}

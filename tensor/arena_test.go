@@ -1,0 +1,83 @@
+//go:build linux
+
+package tensor
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestArenaAdopt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	a := NewArena()
+	small := randomMatrix(t, rng, Q4_0, 3, 64)
+	if got, err := a.Adopt(small); err != nil || got != small {
+		t.Fatalf("a small matrix is kept in place: %v, %v", got == small, err)
+	}
+	for _, dt := range []DType{Q4_0, F8E4M3} {
+		m := randomMatrix(t, rng, dt, 2100, 2048) // more than a huge page
+		want := append([]byte(nil), m.Data...)
+		got, err := a.Adopt(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAdopted(t, m, got, want)
+	}
+	// From a file mapping, releasing the source pages.
+	m := randomMatrix(t, rng, Q8_0, 2100, 2048)
+	path := filepath.Join(t.TempDir(), "w")
+	if err := os.WriteFile(path, m.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := unix.Mmap(int(f.Fd()), 0, len(m.Data), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Skip("no mmap:", err)
+	}
+	defer unix.Munmap(data)
+	want := m.Data
+	mm := *m
+	mm.Data = data
+	got, err := a.AdoptMapped(&mm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAdopted(t, &mm, got, want)
+	if a.Bytes() < 2100*2048 {
+		t.Fatalf("arena holds %d bytes", a.Bytes())
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Adopt(randomMatrix(t, rng, Q4_0, 2100, 2048)); err == nil {
+		t.Fatal("adopting into a closed arena did not fail")
+	}
+}
+
+func checkAdopted(t *testing.T, m, got *Matrix, want []byte) {
+	t.Helper()
+	if !slices.Equal(got.Data, want) || !slices.Equal(m.Data, want) {
+		t.Fatalf("%v: adopted data differs", m.DType)
+	}
+	if got.Rows != m.Rows || got.Cols != m.Cols || got.DType != m.DType || !slices.Equal(got.Scales, m.Scales) {
+		t.Fatalf("%v: adopted matrix %+v", m.DType, got)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := randomVec(rng, m.Cols)
+	y0, y1 := make([]float32, m.Rows), make([]float32, m.Rows)
+	var pool *Pool
+	pool.MatVec(y0, m, x)
+	pool.MatVec(y1, got.Slice(0, m.Rows), x)
+	if !slices.Equal(y0, y1) {
+		t.Fatalf("%v: products differ", m.DType)
+	}
+}
