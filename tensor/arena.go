@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"strings"
+)
 
 // Arena holds weights in anonymous memory backed by transparent huge
 // pages. Products read weights faster from there than from a memory-mapped
@@ -18,11 +22,36 @@ type Arena struct {
 // NewArena returns an empty arena.
 func NewArena() *Arena { return &Arena{} }
 
+// WeightsEnv is the environment variable NewArenaFor reads: "mapped"
+// keeps weights in their file mapping, "resident" moves them into huge
+// pages whatever their size; unset or "auto" decides by size.
+const WeightsEnv = "SEEKD_WEIGHTS"
+
+// NewArenaFor returns an arena for weights of the given total size when
+// holding them in huge pages is worthwhile and safe, else nil (a nil
+// Arena adopts nothing). By default that is on Linux when they take at
+// most half of the memory available: anonymous memory cannot be
+// reclaimed like page cache, so a model that barely fits stays mapped.
+func NewArenaFor(weightBytes int64) *Arena {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(WeightsEnv))) {
+	case "mapped":
+		return nil
+	case "resident":
+		return NewArena()
+	}
+	if avail := memAvailable(); avail > 0 && weightBytes <= avail/2 && hugePagesWork() {
+		return NewArena()
+	}
+	return nil
+}
+
 // Adopt returns a matrix with m's shape, type and scales whose data is a
 // copy of m's in the arena (m itself is not changed). Where the platform
 // has no huge-page memory, or m is smaller than a huge page, Adopt returns
 // m.
 func (a *Arena) Adopt(m *Matrix) (*Matrix, error) { return a.adopt(m, false) }
+
+// A nil *Arena adopts nothing: Adopt and AdoptMapped return m.
 
 // AdoptMapped is Adopt for a matrix whose data lies in a read-only
 // memory-mapped file: after the copy, the pages of m's data are released
@@ -33,6 +62,9 @@ func (a *Arena) Adopt(m *Matrix) (*Matrix, error) { return a.adopt(m, false) }
 func (a *Arena) AdoptMapped(m *Matrix) (*Matrix, error) { return a.adopt(m, true) }
 
 func (a *Arena) adopt(m *Matrix, mapped bool) (*Matrix, error) {
+	if a == nil {
+		return m, nil
+	}
 	if a.closed {
 		return nil, fmt.Errorf("tensor: adopting %s into a closed arena", m.Name)
 	}
@@ -58,6 +90,9 @@ func (a *Arena) adopt(m *Matrix, mapped bool) (*Matrix, error) {
 
 // Bytes returns the memory the arena holds.
 func (a *Arena) Bytes() int64 {
+	if a == nil {
+		return 0
+	}
 	var n int64
 	for _, b := range a.maps {
 		n += int64(len(b))

@@ -1,6 +1,10 @@
 package tensor
 
 import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -50,4 +54,32 @@ func release(b []byte) {
 		return
 	}
 	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED)
+}
+
+// memAvailable returns MemAvailable from /proc/meminfo in bytes (0 when
+// unknown).
+func memAvailable() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		if len(f) >= 2 && string(f[0]) == "MemAvailable:" {
+			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// hugePagesWork reports whether transparent huge pages can back an arena
+// (the kernel's setting is "always" or "madvise").
+func hugePagesWork() bool {
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	return err == nil && (bytes.Contains(b, []byte("[always]")) || bytes.Contains(b, []byte("[madvise]")))
 }

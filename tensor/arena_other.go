@@ -11,3 +11,7 @@ func hugeAlloc(int) ([]byte, error) { return nil, nil }
 func hugeFree([]byte) error { return nil }
 
 func release([]byte) {}
+
+func memAvailable() int64 { return 0 }
+
+func hugePagesWork() bool { return false }

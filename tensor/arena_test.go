@@ -81,3 +81,23 @@ func checkAdopted(t *testing.T, m, got *Matrix, want []byte) {
 		t.Fatalf("%v: products differ", m.DType)
 	}
 }
+
+func TestArenaPolicy(t *testing.T) {
+	var none *Arena
+	m := randomMatrix(t, rand.New(rand.NewPCG(23, 24)), Q4_0, 2100, 2048)
+	if got, err := none.AdoptMapped(m); err != nil || got != m || none.Bytes() != 0 || none.Close() != nil {
+		t.Fatal("a nil arena must adopt nothing")
+	}
+	t.Setenv(WeightsEnv, "mapped")
+	if NewArenaFor(1) != nil {
+		t.Fatalf("%s=mapped gave an arena", WeightsEnv)
+	}
+	t.Setenv(WeightsEnv, "resident")
+	if NewArenaFor(1<<50) == nil {
+		t.Fatalf("%s=resident gave no arena", WeightsEnv)
+	}
+	t.Setenv(WeightsEnv, "auto")
+	if NewArenaFor(1<<50) != nil {
+		t.Fatal("an arena for more than the machine's memory")
+	}
+}
