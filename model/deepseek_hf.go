@@ -13,11 +13,11 @@ func loadDeepSeekHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (*Deep
 	D, H := c.Hidden, c.Heads
 	dn, dr, dv, C := c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
-	h := &loader{src: hfSource{ck}}
+	h, closer := weightsLoader(hfSource{ck}, fileBytes(ck.Dir()), ck)
 	m := &DeepSeek{
 		cfg:    c,
 		pool:   pool,
-		closer: ck,
+		closer: closer,
 		embed:  h.matrix("model.embed_tokens.weight", c.Vocab, D),
 		norm:   h.floats("model.norm.weight", D),
 		rope:   newRope(c, dr, false),

@@ -43,11 +43,11 @@ func (m *Dense) Close() error { return m.closer.Close() }
 
 func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, error) {
 	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
-	h := &loader{src: hfSource{ck}}
+	h, closer := weightsLoader(hfSource{ck}, fileBytes(ck.Dir()), ck)
 	m := &Dense{
 		cfg:    c,
 		pool:   pool,
-		closer: ck,
+		closer: closer,
 		embed:  h.matrix("model.embed_tokens.weight", c.Vocab, D),
 		norm:   h.floats("model.norm.weight", D),
 		rope:   newRope(c, hd, true),

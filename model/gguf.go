@@ -188,11 +188,11 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 	D, H := c.Hidden, c.Heads
 	dn, dr, dv, C := c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
-	g := &loader{src: ggufSource{f}}
+	g, closer := weightsLoader(ggufSource{f}, fileBytes(f.Path()), f)
 	m := &DeepSeek{
 		cfg:    c,
 		pool:   pool,
-		closer: f,
+		closer: closer,
 		embed:  g.matrix("token_embd.weight", c.Vocab, D),
 		norm:   g.floats("output_norm.weight", D),
 		rope:   newRope(c, dr, false),
@@ -272,11 +272,11 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 // Llama 3.1's scaling as the rope_freqs divisors; both are used as stored.
 func loadDenseGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*Dense, error) {
 	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
-	g := &loader{src: ggufSource{f}}
+	g, closer := weightsLoader(ggufSource{f}, fileBytes(f.Path()), f)
 	m := &Dense{
 		cfg:    c,
 		pool:   pool,
-		closer: f,
+		closer: closer,
 		embed:  g.matrix("token_embd.weight", c.Vocab, D),
 		norm:   g.floats("output_norm.weight", D),
 	}

@@ -19,8 +19,9 @@ type source interface {
 // loader reads named tensors with shape checks, remembering the first error
 // so that a model's loader reads as a list of names.
 type loader struct {
-	src source
-	err error
+	src   source
+	arena *tensor.Arena // where matrices move (nil: they stay mapped)
+	err   error
 }
 
 func (l *loader) matrix(name string, rows, cols int) *tensor.Matrix {
@@ -29,16 +30,28 @@ func (l *loader) matrix(name string, rows, cols int) *tensor.Matrix {
 	}
 	m, err := l.src.Matrix(name)
 	if err == nil {
+		m, err = l.arena.AdoptMapped(m)
+	}
+	if err == nil {
 		err = checkShape(m, rows, cols)
 		if err != nil {
 			err = fmt.Errorf("%s: %w", l.src.Where(name), err)
 		}
 	}
 	if err != nil {
-		l.err = fmt.Errorf("model: %w", err)
+		l.fail(fmt.Errorf("model: %w", err))
 		return nil
 	}
 	return m
+}
+
+// fail records the loader's first error and frees the matrices it moved
+// into its arena (the model being loaded is dropped).
+func (l *loader) fail(err error) {
+	if l.err == nil {
+		l.err = err
+		l.arena.Close()
+	}
 }
 
 func (l *loader) floats(name string, n int) []float32 {
@@ -47,12 +60,12 @@ func (l *loader) floats(name string, n int) []float32 {
 	}
 	t, err := l.src.Tensor(name)
 	if err != nil {
-		l.err = fmt.Errorf("model: %w", err)
+		l.fail(fmt.Errorf("model: %w", err))
 		return nil
 	}
 	v, err := floatsOf(t, n)
 	if err != nil {
-		l.err = fmt.Errorf("model: %s: %w", l.src.Where(name), err)
+		l.fail(fmt.Errorf("model: %s: %w", l.src.Where(name), err))
 	}
 	return v
 }
