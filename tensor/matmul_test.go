@@ -324,3 +324,34 @@ func TestQ8BatchInvariance(t *testing.T) {
 		}
 	})
 }
+
+// Products large enough to split into several units (ragged at the end)
+// match the reference for every kind of unit.
+func TestMatMulSplitUnits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	forEachSet(t, func(t *testing.T, k *kernels) {
+		for _, act := range []Activations{ExactActivations, Q8Activations} {
+			pool := NewPool(2, WithKernels(k.set), WithActivations(act))
+			for _, dt := range []DType{Q4_0, F8E4M3, BF16} {
+				m := randomMatrix(t, rng, dt, 1003, 1024)
+				for _, n := range []int{1, 6} {
+					x := randomVec(rng, n*m.Cols)
+					want, mag := refMatMul(t, m, x, n)
+					bound := q8Bound(t, m, x, n)
+					y := make([]float32, n*m.Rows)
+					pool.MatMul(y, m, x, n)
+					for i := range want {
+						tol := 2 * float64(m.Cols/4+16) * 0x1p-24 * mag[i]
+						if act == Q8Activations {
+							tol += bound[i]
+						}
+						if math.Abs(float64(y[i])-want[i]) > tol {
+							t.Fatalf("%v %v n=%d: y[%d] = %g, want %g ± %g", act, dt, n, i, y[i], want[i], tol)
+						}
+					}
+				}
+			}
+			pool.Close()
+		}
+	})
+}
