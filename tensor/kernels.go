@@ -223,7 +223,7 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 			}
 		}
 	}
-	k.directMax, k.directMaxQ8, k.directMaxTiles = 4, 8, 4
+	k.directMax, k.directMaxQ8, k.directMaxTiles = 4, 8, 8
 	return &k
 }
 

@@ -118,7 +118,7 @@ stored:
 	VZEROUPPER
 	RET
 
-// Decode mat-vecs on AVX512-VNNI, 16 weight rows by up to 4 activation
+// Decode mat-vecs on AVX512-VNNI, 16 weight rows by up to 8 activation
 // rows, reading the weights in GGUF's own layout: per block of 32 columns
 // the 16 rows' quant bytes are loaded, four rows per register (one per
 // 128-bit lane), and transposed so that each register holds one 4-byte
@@ -134,11 +134,11 @@ stored:
 // gets the same bits from either kernel.
 //
 // Registers: R8, R11, R12, R13 rows 0, 4, 8, 12 of the current block; R9
-// the row stride, R10 three strides; R14 the prefetch pointer; DI, SI,
-// R15, AX the activation quants of rows 0-3; DX the activation pointer
-// table; BX four times the block index; CX scratch. Z31 the quant mask,
-// Z30 the gather offsets, Z29 the lane rows, Z26 the offset factor,
-// Z16-Z19 the sums per activation row, Z8 d, Z9 m, Z0-Z7 the quants.
+// the row stride, R10 three strides; R14 the prefetch pointer; DI the
+// number of activation rows, SI the blocks left; DX the activation
+// pointer table; BX four times the block index; CX scratch. Z31 the quant
+// mask, Z30 the gather offsets, Z29 the lane rows, Z26 the offset factor,
+// Z16-Z23 the sums per activation row, Z8 d, Z9 m, Z0-Z7 the quants.
 
 // x16rows is the row of each lane: 4·(i%4) + i/4 (the permutation is its
 // own inverse, so it also restores row order at the end).
@@ -202,10 +202,8 @@ GLOBL x16rows<>(SB), RODATA|NOPTR, $64
 	LEAQ (R11)(R9*4), R12; \
 	LEAQ (R12)(R9*4), R13; \
 	LEAQ (R13)(R9*4), R14; \
-	MOVQ 0(DX), DI; \
-	MOVQ 24(DX), SI; \
-	MOVQ 48(DX), R15; \
-	MOVQ 72(DX), AX; \
+	MOVQ na+24(FP), DI; \
+	MOVQ nb+32(FP), SI; \
 	XORQ BX, BX; \
 	VMOVDQU32 x16rows<>(SB), Z29; \
 	VPBROADCASTD R9, Z30; \
@@ -213,7 +211,11 @@ GLOBL x16rows<>(SB), RODATA|NOPTR, $64
 	VPXORD Z16, Z16, Z16; \
 	VPXORD Z17, Z17, Z17; \
 	VPXORD Z18, Z18, Z18; \
-	VPXORD Z19, Z19, Z19
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
+	VPXORD Z21, Z21, Z21; \
+	VPXORD Z22, Z22, Z22; \
+	VPXORD Z23, Z23, Z23
 
 // SCALES collects the 16 rows' f16 block scales (offset 0) into Z8 as
 // float32, and m = d times the offset factor into Z9: each lane's dword
@@ -260,19 +262,21 @@ GLOBL x16rows<>(SB), RODATA|NOPTR, $64
 	KMOVW AX, K7
 
 // ACT multiplies the quants Z0-Z7 (column groups 0-3 and 4-7 of... see
-// the kernels) with activation row a (quants at q, pointer table entry
-// a) and adds the block to acc.
-#define ACT(q, a, acc) \
+// the kernels) with activation row a (its quants, block scales and
+// scaled sums are entry a of the pointer table) and adds the block to
+// acc.
+#define ACT(a, acc) \
+	MOVQ (a*24)(DX), CX; \
 	VPXORD Z10, Z10, Z10; \
 	VPXORD Z11, Z11, Z11; \
-	VPDPBUSD.BCST 0(q)(BX*8), Z0, Z10; \
-	VPDPBUSD.BCST 16(q)(BX*8), Z4, Z11; \
-	VPDPBUSD.BCST 4(q)(BX*8), Z1, Z10; \
-	VPDPBUSD.BCST 20(q)(BX*8), Z5, Z11; \
-	VPDPBUSD.BCST 8(q)(BX*8), Z2, Z10; \
-	VPDPBUSD.BCST 24(q)(BX*8), Z6, Z11; \
-	VPDPBUSD.BCST 12(q)(BX*8), Z3, Z10; \
-	VPDPBUSD.BCST 28(q)(BX*8), Z7, Z11; \
+	VPDPBUSD.BCST 0(CX)(BX*8), Z0, Z10; \
+	VPDPBUSD.BCST 16(CX)(BX*8), Z4, Z11; \
+	VPDPBUSD.BCST 4(CX)(BX*8), Z1, Z10; \
+	VPDPBUSD.BCST 20(CX)(BX*8), Z5, Z11; \
+	VPDPBUSD.BCST 8(CX)(BX*8), Z2, Z10; \
+	VPDPBUSD.BCST 24(CX)(BX*8), Z6, Z11; \
+	VPDPBUSD.BCST 12(CX)(BX*8), Z3, Z10; \
+	VPDPBUSD.BCST 28(CX)(BX*8), Z7, Z11; \
 	VPADDD Z11, Z10, Z10; \
 	VCVTDQ2PS Z10, Z10; \
 	MOVQ (a*24+8)(DX), CX; \
@@ -281,26 +285,39 @@ GLOBL x16rows<>(SB), RODATA|NOPTR, $64
 	MOVQ (a*24+16)(DX), CX; \
 	VFMADD231PS.BCST (CX)(BX*1), Z9, acc
 
-// ACTS runs ACT for the na activation rows, then advances to the next
-// block (bb bytes per row) and loops to label loop while blocks remain.
+// ACTS runs ACT for the na (1-8) activation rows (na is in DI), then
+// advances to the next block (bb bytes per row) and loops to label loop
+// while blocks remain.
 #define ACTS(bb, loop, done) \
-	ACT(DI, 0, Z16); \
-	CMPQ na+24(FP), $2; \
+	ACT(0, Z16); \
+	CMPQ DI, $2; \
 	JLT done; \
-	ACT(SI, 1, Z17); \
-	CMPQ na+24(FP), $3; \
+	ACT(1, Z17); \
+	CMPQ DI, $3; \
 	JLT done; \
-	ACT(R15, 2, Z18); \
-	CMPQ na+24(FP), $4; \
+	ACT(2, Z18); \
+	CMPQ DI, $4; \
 	JLT done; \
-	ACT(AX, 3, Z19); \
+	ACT(3, Z19); \
+	CMPQ DI, $5; \
+	JLT done; \
+	ACT(4, Z20); \
+	CMPQ DI, $6; \
+	JLT done; \
+	ACT(5, Z21); \
+	CMPQ DI, $7; \
+	JLT done; \
+	ACT(6, Z22); \
+	CMPQ DI, $8; \
+	JLT done; \
+	ACT(7, Z23); \
 done: \
 	ADDQ $bb, R8; \
 	ADDQ $bb, R11; \
 	ADDQ $bb, R12; \
 	ADDQ $bb, R13; \
 	ADDQ $4, BX; \
-	DECQ nb+32(FP); \
+	DECQ SI; \
 	JNZ loop
 
 // X16DONE writes the sums of the activation rows in row order to out.
@@ -310,10 +327,18 @@ done: \
 	VPERMD Z17, Z29, Z17; \
 	VPERMD Z18, Z29, Z18; \
 	VPERMD Z19, Z29, Z19; \
+	VPERMD Z20, Z29, Z20; \
+	VPERMD Z21, Z29, Z21; \
+	VPERMD Z22, Z29, Z22; \
+	VPERMD Z23, Z29, Z23; \
 	VMOVUPS Z16, 0(AX); \
 	VMOVUPS Z17, 64(AX); \
 	VMOVUPS Z18, 128(AX); \
 	VMOVUPS Z19, 192(AX); \
+	VMOVUPS Z20, 256(AX); \
+	VMOVUPS Z21, 320(AX); \
+	VMOVUPS Z22, 384(AX); \
+	VMOVUPS Z23, 448(AX); \
 	VZEROUPPER; \
 	RET
 
@@ -366,7 +391,7 @@ done: \
 	ADDQ $128, SI; \
 	DECQ CX
 
-// func q4_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+// func q4_0x16(p unsafe.Pointer, rb int, xs *[8]q8Ptrs, na, nb int, out *[8][16]float32)
 //
 // Q4_0 (d, 16 bytes of nibbles): the low nibbles are columns 0-15, the
 // high ones 16-31; m = -8d.
@@ -404,7 +429,7 @@ q4loop:
 q4done:
 	X16DONE
 
-// func q8_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+// func q8_0x16(p unsafe.Pointer, rb int, xs *[8]q8Ptrs, na, nb int, out *[8][16]float32)
 //
 // Q8_0 (d, 32 signed bytes): the bytes with their sign bit flipped are
 // q+128; m = -128d.

@@ -191,20 +191,20 @@ type q8Ptrs struct{ q, d, s unsafe.Pointer }
 
 // The 16-row decode kernels (asm_amd64.s): out[a][r] gets the product of
 // weight row r (rows rb bytes apart from p) with activation row a < na,
-// over nb blocks. Entries of xs past na must still point at valid rows.
+// over nb blocks (na is 1 to 8).
 //
 //go:noescape
-func q4_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+func q4_0x16(p unsafe.Pointer, rb int, xs *[8]q8Ptrs, na, nb int, out *[8][16]float32)
 
 //go:noescape
-func q8_0x16(p unsafe.Pointer, rb int, xs *[4]q8Ptrs, na, nb int, out *[4][16]float32)
+func q8_0x16(p unsafe.Pointer, rb int, xs *[8]q8Ptrs, na, nb int, out *[8][16]float32)
 
 // x16Rows runs a 16-row kernel over rows rows of w for every activation
 // row of x, writing row r of activation i to y[i*ys+r]. The last group
 // of 16 overlaps the one before when rows is not a multiple of 16 (each
 // row's result does not depend on its group), and fewer than 16 rows are
 // padded in a copy.
-func x16Rows(kern func(unsafe.Pointer, int, *[4]q8Ptrs, int, int, *[4][16]float32),
+func x16Rows(kern func(unsafe.Pointer, int, *[8]q8Ptrs, int, int, *[8][16]float32),
 	y []float32, ys, rows int, w []byte, rowBytes, blockBytes int, x []Q8Row) {
 	if rows <= 0 || len(x) == 0 {
 		return
@@ -222,13 +222,13 @@ func x16Rows(kern func(unsafe.Pointer, int, *[4]q8Ptrs, int, int, *[4][16]float3
 		copy(pad, w[:rows*rowBytes])
 		w = pad
 	}
-	var out [4][16]float32
-	var xs [4]q8Ptrs
+	var out [8][16]float32
+	var xs [8]q8Ptrs
 	for r := 0; r < rows; r += 16 {
 		r0 := min(r, max(rows-16, 0))
 		p := unsafe.Pointer(&w[r0*rowBytes])
-		for a0 := 0; a0 < len(x); a0 += 4 {
-			na := min(4, len(x)-a0)
+		for a0 := 0; a0 < len(x); a0 += 8 {
+			na := min(8, len(x)-a0)
 			for a := range xs {
 				q := &x[a0+min(a, na-1)]
 				xs[a] = q8Ptrs{unsafe.Pointer(&q.Q[0]), unsafe.Pointer(&q.D[0]), unsafe.Pointer(&q.S[0])}

@@ -197,7 +197,7 @@ func TestX16MatMul(t *testing.T) {
 			rows, nb := sh[0], sh[1]
 			rb := nb * f.bb
 			data := randomBlocks(rng, rows, nb, f.bb)
-			for _, n := range []int{1, 2, 4, 5, 9} {
+			for _, n := range []int{1, 2, 4, 5, 7, 8, 9, 17} {
 				x := randomQ8Rows(rng, n, nb*32)
 				ys := rows + 3
 				y := make([]float32, (n-1)*ys+rows)
