@@ -91,19 +91,24 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 	// Values: block by block (so a block stays in cache for every row),
 	// each thread owning a range of rows.
 	pool.For(n, 1, func(lo, hi int) {
-		vbuf := make([]float32, bt*vw.width)
+		var vbuf []float32
 		for i := lo; i < hi; i++ {
 			clear(out[i*vw.width : (i+1)*vw.width])
 		}
 		for s0 := 0; s0 < S; s0 += bt {
 			s1 := min(S, s0+bt)
+			// v holds positions s0.. as rows of vstride values, each
+			// position's value at voff.
 			var v []float32
-			vwidth := vw.width
-			if blocked && vw.off == 0 && s0%bt == 0 {
-				// The value is a prefix of each row: read it in place.
+			vstride, voff := vw.width, 0
+			if blocked && s0%bt == 0 {
+				// Read the values in place in the cache block.
 				v = bkv.LayerBlock(l, s0/bt)[:(s1-s0)*width]
-				vwidth = width
+				vstride, voff = width, vw.off
 			} else {
+				if vbuf == nil {
+					vbuf = make([]float32, bt*vw.width)
+				}
 				v = block(s0, s1, vw, vbuf)
 			}
 			for i := lo; i < hi; i++ {
@@ -111,9 +116,48 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 				o := out[i*vw.width : (i+1)*vw.width]
 				p := scores[i*S:]
 				for s := s0; s < end; s++ {
-					tensor.Axpy(o, p[s], v[(s-s0)*vwidth:(s-s0)*vwidth+vw.width])
+					r := (s-s0)*vstride + voff
+					tensor.Axpy(o, p[s], v[r:r+vw.width])
 				}
 			}
 		}
 	})
 }
+
+// attendJob is one attendRows call: query rows q ({n, kw.width}) of one
+// sequence at positions pos against its cache kv, into out ({n, vw.width}).
+type attendJob struct {
+	kv     KV
+	q      []float32
+	n      int
+	pos    []int
+	kw, vw window
+	out    []float32
+}
+
+// attendAll runs layer l's attention jobs. A batch of decode steps has
+// many small jobs (one query row per head): they run side by side, one
+// thread per job, which costs one dispatch per layer instead of several
+// per job. Larger jobs (prefill) run one after another, each spread over
+// the pool. Either way every output gets the same bits.
+func attendAll(pool *tensor.Pool, l int, jobs []attendJob, scale float32) {
+	small := len(jobs) >= 2
+	for _, j := range jobs {
+		small = small && j.n <= smallAttend
+	}
+	if !small {
+		for _, j := range jobs {
+			attendRows(pool, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out)
+		}
+		return
+	}
+	pool.For(len(jobs), 1, func(lo, hi int) {
+		for _, j := range jobs[lo:hi] {
+			attendRows(nil, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out)
+		}
+	})
+}
+
+// smallAttend is the most query rows of a job that attendAll runs on one
+// thread when there are several jobs.
+const smallAttend = 64

@@ -144,6 +144,7 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 		// sequence and KV head, the query heads that share it read its keys
 		// and values together.
 		per := H / G
+		var jobs []attendJob
 		for t0 := 0; t0 < T; {
 			seq := rows[t0].seq
 			t1 := t0
@@ -151,10 +152,9 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 				t1++
 			}
 			n := (t1 - t0) * per
-			qg := make([]float32, n*hd) // {n, hd}: rows (t, head of the group)
-			og := make([]float32, n*hd)
-			pos := make([]int, n)
 			for g := 0; g < G; g++ {
+				qg := make([]float32, n*hd) // {n, hd}: rows (t, head of the group)
+				pos := make([]int, n)
 				for t := t0; t < t1; t++ {
 					i := (t - t0) * per
 					copy(qg[i*hd:(i+per)*hd], q[(t*H+g*per)*hd:(t*H+(g+1)*per)*hd])
@@ -162,7 +162,19 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 						pos[i+j] = rows[t].pos
 					}
 				}
-				attendRows(pool, seq.KV, l, qg, n, pos, window{g * hd, hd}, window{(G + g) * hd, hd}, scale, og)
+				jobs = append(jobs, attendJob{kv: seq.KV, q: qg, n: n, pos: pos,
+					kw: window{g * hd, hd}, vw: window{(G + g) * hd, hd}, out: make([]float32, n*hd)})
+			}
+			t0 = t1
+		}
+		attendAll(pool, l, jobs, scale)
+		for t0, ji := 0, 0; t0 < T; ji += G {
+			t1 := t0
+			for t1 < T && rows[t1].seq == rows[t0].seq {
+				t1++
+			}
+			for g := 0; g < G; g++ {
+				og := jobs[ji+g].out
 				for t := t0; t < t1; t++ {
 					i := (t - t0) * per
 					copy(att[(t*H+g*per)*hd:(t*H+(g+1)*per)*hd], og[i*hd:(i+per)*hd])

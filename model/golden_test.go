@@ -209,6 +209,35 @@ func checkGoldens(t *testing.T, m Model, g *golden) {
 		} else {
 			t.Logf("incremental logits: max abs diff %.3g", worst)
 		}
+		checkBatchedDecode(t, m, g.Prompt, inc)
+	}
+}
+
+// checkBatchedDecode runs decode steps of several sequences, each at its
+// own position of the prompt, in one batch (as the engine does), and
+// compares every sequence's logits with the reference's for that position.
+func checkBatchedDecode(t *testing.T, m Model, prompt []int, inc []float32) {
+	ctx := context.Background()
+	c := m.Config()
+	V, n := c.Vocab, len(prompt)
+	var seqs []*Seq
+	for _, p := range []int{n - 1, n / 2, 1, n - 2} {
+		if p < 1 {
+			continue
+		}
+		cache := newCache(t, c, n)
+		if err := m.Forward(ctx, &Batch{Seqs: []*Seq{{Tokens: prompt[:p], KV: cache}}}); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, &Seq{Tokens: prompt[p : p+1], Pos: p, KV: cache})
+	}
+	if err := m.Forward(ctx, &Batch{Seqs: seqs}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seqs {
+		if d := maxAbsDiff(s.Logits, inc[s.Pos*V:(s.Pos+1)*V]); d > logitTol {
+			t.Errorf("batched decode at position %d: max abs diff %.3g", s.Pos, d)
+		}
 	}
 }
 

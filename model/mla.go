@@ -63,6 +63,7 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	// Attention in the latent space: a_h = Σ_s softmax_s(score) · c_s, with
 	// score = scale·[q_abs_h | q_pe_h]·[c_s | k_pe_s] against whole cache rows.
 	lat := make([]float32, T*H*C) // {T, H·C}
+	var jobs []attendJob
 	for t0 := 0; t0 < T; {
 		seq := rows[t0].seq
 		t1 := t0
@@ -80,9 +81,10 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 				pos[i] = rows[t].pos
 			}
 		}
-		attendRows(pool, seq.KV, l, qc, n, pos, window{0, C + dr}, window{0, C}, m.scale, lat[t0*H*C:t1*H*C])
+		jobs = append(jobs, attendJob{kv: seq.KV, q: qc, n: n, pos: pos, kw: window{0, C + dr}, vw: window{0, C}, out: lat[t0*H*C : t1*H*C]})
 		t0 = t1
 	}
+	attendAll(pool, l, jobs, m.scale)
 	tr.put("attn_latent", l, T, lat)
 
 	// Back to value space per head (o_h = W_UV_h·a_h, one dispatch), then
