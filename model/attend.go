@@ -69,15 +69,28 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 		return buf
 	}
 
-	// Scores: one product per block of positions, for every query row.
-	tmp := make([]float32, n*bt)
-	kbuf := make([]float32, bt*kw.width)
-	for s0 := 0; s0 < S; s0 += bt {
-		s1 := min(S, s0+bt)
-		k := block(s0, s1, kw, kbuf)
-		pool.MatMul(tmp, f32Matrix("keys", s1-s0, kw.width, k), q, n)
-		for i := 0; i < n; i++ {
-			copy(scores[i*S+s0:i*S+s1], tmp[i*(s1-s0):(i+1)*(s1-s0)])
+	if n <= smallAttend {
+		// A few query rows (decode steps): each key, read in place, meets
+		// them in dot products while it is in cache.
+		for s := 0; s < S; s++ {
+			k := kv.Row(l, s)[kw.off : kw.off+kw.width]
+			for i := 0; i < n; i++ {
+				if s <= pos[i] {
+					scores[i*S+s] = tensor.Dot(q[i*kw.width:(i+1)*kw.width], k)
+				}
+			}
+		}
+	} else {
+		// Scores: one product per block of positions, for every query row.
+		tmp := make([]float32, n*bt)
+		kbuf := make([]float32, bt*kw.width)
+		for s0 := 0; s0 < S; s0 += bt {
+			s1 := min(S, s0+bt)
+			k := block(s0, s1, kw, kbuf)
+			pool.MatMul(tmp, f32Matrix("keys", s1-s0, kw.width, k), q, n)
+			for i := 0; i < n; i++ {
+				copy(scores[i*S+s0:i*S+s1], tmp[i*(s1-s0):(i+1)*(s1-s0)])
+			}
 		}
 	}
 	// Causal softmax per row.

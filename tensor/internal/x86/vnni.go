@@ -236,6 +236,10 @@ func x16Rows(kern func(unsafe.Pointer, int, *[8]q8Ptrs, int, int, *[8][16]float3
 			kern(p, rowBytes, &xs, na, nb, &out)
 			for a := 0; a < na; a++ {
 				dst := y[(a0+a)*ys:]
+				if r == r0 && r0+16 <= rows {
+					copy(dst[r0:r0+16], out[a][:])
+					continue
+				}
 				for j := r - r0; j < 16 && r0+j < rows; j++ {
 					dst[r0+j] = out[a][j]
 				}
