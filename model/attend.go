@@ -71,15 +71,18 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 
 	if n <= smallAttend {
 		// A few query rows (decode steps): each key, read in place, meets
-		// them in dot products while it is in cache.
-		for s := 0; s < S; s++ {
-			k := kv.Row(l, s)[kw.off : kw.off+kw.width]
-			for i := 0; i < n; i++ {
-				if s <= pos[i] {
-					scores[i*S+s] = tensor.Dot(q[i*kw.width:(i+1)*kw.width], k)
+		// them in dot products while it is in cache; the threads share the
+		// positions.
+		pool.For(S, 16, func(lo, hi int) {
+			for s := lo; s < hi; s++ {
+				k := kv.Row(l, s)[kw.off : kw.off+kw.width]
+				for i := 0; i < n; i++ {
+					if s <= pos[i] {
+						scores[i*S+s] = tensor.Dot(q[i*kw.width:(i+1)*kw.width], k)
+					}
 				}
 			}
-		}
+		})
 	} else {
 		// Scores: one product per block of positions, for every query row.
 		tmp := make([]float32, n*bt)
@@ -126,11 +129,8 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 			}
 			for i := lo; i < hi; i++ {
 				end := min(s1, pos[i]+1)
-				o := out[i*vw.width : (i+1)*vw.width]
-				p := scores[i*S:]
-				for s := s0; s < end; s++ {
-					r := (s-s0)*vstride + voff
-					tensor.Axpy(o, p[s], v[r:r+vw.width])
+				if end > s0 {
+					tensor.AxpyRows(out[i*vw.width:(i+1)*vw.width], scores[i*S+s0:i*S+end], v[voff:], vstride)
 				}
 			}
 		}

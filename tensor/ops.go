@@ -44,6 +44,16 @@ func Dot(a, b []float32) float32 { return defaultKernels.dot(a, b[:len(a)]) }
 // Axpy adds a·x to y.
 func Axpy(y []float32, a float32, x []float32) { defaultKernels.axpy(y, a, x[:len(y)]) }
 
+// AxpyRows adds p[s]·v[s·stride : s·stride+len(y)] to y for every s <
+// len(p), in order: the sum of Axpy calls, with the same bits, but y stays
+// in registers while the rows pass.
+func AxpyRows(y, p, v []float32, stride int) {
+	if len(p) == 0 {
+		return
+	}
+	defaultKernels.axpyRows(y, p, v[:(len(p)-1)*stride+len(y)], stride)
+}
+
 // Add adds x to y element-wise.
 func Add(y, x []float32) { defaultKernels.add(y, x[:len(y)]) }
 

@@ -37,6 +37,23 @@ func TestVectorOpsMatchReference(t *testing.T) {
 					t.Fatalf("axpy n=%d [%d]: %g, want %g", n, i, y[i], w)
 				}
 			}
+			// AxpyRows: the same bits as Axpy row by row.
+			for _, m := range []int{1, 3, 5} {
+				stride := n + 3
+				v := randomVec(rng, (m-1)*stride+n)
+				p := randomVec(rng, m)
+				want := append([]float32(nil), b...)
+				for s := range m {
+					k.axpy(want, p[s], v[s*stride:s*stride+n])
+				}
+				got := append([]float32(nil), b...)
+				k.axpyRows(got, p, v, stride)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("axpyRows n=%d m=%d [%d]: %g, want %g", n, m, i, got[i], want[i])
+					}
+				}
+			}
 			y = append(y[:0], b...)
 			k.add(y, a)
 			for i := range y {

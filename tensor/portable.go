@@ -11,6 +11,7 @@ func portableKernels() *kernels {
 		set:        KernelsPortable,
 		dot:        dotPortable,
 		axpy:       axpyPortable,
+		axpyRows:   axpyRowsPortable,
 		add:        addPortable,
 		scale:      scalePortable,
 		sumSquares: sumSquaresPortable,
@@ -49,6 +50,12 @@ func axpyPortable(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
 	for i := range y {
 		y[i] += a * x[i]
+	}
+}
+
+func axpyRowsPortable(y, p, v []float32, stride int) {
+	for s, a := range p {
+		axpyPortable(y, a, v[s*stride:s*stride+len(y)])
 	}
 }
 

@@ -52,6 +52,50 @@ func axpy2(y []float32, a float32, x []float32) {
 	}
 }
 
+func axpyRows2(y, p, v []float32, stride int) {
+	n, m := len(y), len(p)
+	if n == 0 || m == 0 {
+		return
+	}
+	v = v[:(m-1)*stride+n]
+	py, pv := unsafe.Pointer(unsafe.SliceData(y)), unsafe.Pointer(unsafe.SliceData(v))
+	pp := unsafe.Pointer(unsafe.SliceData(p))
+	rs := uintptr(4 * stride)
+	i := 0
+	for ; i+32 <= n; i += 32 {
+		a0, a1, a2, a3 := ld8(py), ld8(unsafe.Add(py, 32)), ld8(unsafe.Add(py, 64)), ld8(unsafe.Add(py, 96))
+		r := pv
+		for s := 0; s < m; s++ {
+			c := bc8(*(*float32)(unsafe.Add(pp, 4*s)))
+			a0 = ld8(r).MulAdd(c, a0)
+			a1 = ld8(unsafe.Add(r, 32)).MulAdd(c, a1)
+			a2 = ld8(unsafe.Add(r, 64)).MulAdd(c, a2)
+			a3 = ld8(unsafe.Add(r, 96)).MulAdd(c, a3)
+			r = unsafe.Add(r, rs)
+		}
+		st8(py, a0)
+		st8(unsafe.Add(py, 32), a1)
+		st8(unsafe.Add(py, 64), a2)
+		st8(unsafe.Add(py, 96), a3)
+		py, pv = unsafe.Add(py, 128), unsafe.Add(pv, 128)
+	}
+	for ; i+8 <= n; i += 8 {
+		a0 := ld8(py)
+		r := pv
+		for s := 0; s < m; s++ {
+			a0 = ld8(r).MulAdd(bc8(*(*float32)(unsafe.Add(pp, 4*s))), a0)
+			r = unsafe.Add(r, rs)
+		}
+		st8(py, a0)
+		py, pv = unsafe.Add(py, 32), unsafe.Add(pv, 32)
+	}
+	for ; i < n; i++ {
+		for s := 0; s < m; s++ {
+			y[i] += p[s] * v[s*stride+i]
+		}
+	}
+}
+
 func add2(y, x []float32) {
 	n := len(y)
 	x = x[:n]

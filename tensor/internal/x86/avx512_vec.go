@@ -70,6 +70,51 @@ func axpy512(y []float32, a float32, x []float32) {
 	}
 }
 
+func axpyRows512(y, p, v []float32, stride int) {
+	n, m := len(y), len(p)
+	if n == 0 || m == 0 {
+		return
+	}
+	v = v[:(m-1)*stride+n]
+	py, pv := unsafe.Pointer(unsafe.SliceData(y)), unsafe.Pointer(unsafe.SliceData(v))
+	pp := unsafe.Pointer(unsafe.SliceData(p))
+	rs := uintptr(4 * stride)
+	i := 0
+	// Four (then one) registers of y stay loaded while every row passes.
+	for ; i+64 <= n; i += 64 {
+		a0, a1, a2, a3 := ld16(py), ld16(unsafe.Add(py, 64)), ld16(unsafe.Add(py, 128)), ld16(unsafe.Add(py, 192))
+		r := pv
+		for s := 0; s < m; s++ {
+			c := bc16(*(*float32)(unsafe.Add(pp, 4*s)))
+			a0 = ld16(r).MulAdd(c, a0)
+			a1 = ld16(unsafe.Add(r, 64)).MulAdd(c, a1)
+			a2 = ld16(unsafe.Add(r, 128)).MulAdd(c, a2)
+			a3 = ld16(unsafe.Add(r, 192)).MulAdd(c, a3)
+			r = unsafe.Add(r, rs)
+		}
+		st16(py, a0)
+		st16(unsafe.Add(py, 64), a1)
+		st16(unsafe.Add(py, 128), a2)
+		st16(unsafe.Add(py, 192), a3)
+		py, pv = unsafe.Add(py, 256), unsafe.Add(pv, 256)
+	}
+	for ; i+16 <= n; i += 16 {
+		a0 := ld16(py)
+		r := pv
+		for s := 0; s < m; s++ {
+			a0 = ld16(r).MulAdd(bc16(*(*float32)(unsafe.Add(pp, 4*s))), a0)
+			r = unsafe.Add(r, rs)
+		}
+		st16(py, a0)
+		py, pv = unsafe.Add(py, 64), unsafe.Add(pv, 64)
+	}
+	for ; i < n; i++ {
+		for s := 0; s < m; s++ {
+			y[i] += p[s] * v[s*stride+i]
+		}
+	}
+}
+
 func add512(y, x []float32) {
 	n := len(y)
 	x = x[:n]

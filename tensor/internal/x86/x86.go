@@ -22,6 +22,9 @@ type Funcs struct {
 	Dot func(a, b []float32) float32
 	// Axpy adds a·x to y.
 	Axpy func(y []float32, a float32, x []float32)
+	// AxpyRows adds p[s]·v[s·stride:][:len(y)] to y for s = 0, 1, ... in
+	// that order, each element rounded as Axpy rounds it.
+	AxpyRows func(y, p, v []float32, stride int)
 	// Add adds x to y.
 	Add func(y, x []float32)
 	// Scale multiplies x by a.
