@@ -18,7 +18,7 @@ func loadDeepSeekHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (*Deep
 		cfg:    c,
 		pool:   pool,
 		closer: closer,
-		embed:  h.matrix("model.embed_tokens.weight", c.Vocab, D),
+		embed:  h.embedding("model.embed_tokens.weight", c.Vocab, D, c.TieEmbed),
 		norm:   h.floats("model.norm.weight", D),
 		rope:   newRope(c, dr, false),
 		scale:  c.SoftmaxScale(),

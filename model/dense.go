@@ -48,7 +48,7 @@ func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, e
 		cfg:    c,
 		pool:   pool,
 		closer: closer,
-		embed:  h.matrix("model.embed_tokens.weight", c.Vocab, D),
+		embed:  h.embedding("model.embed_tokens.weight", c.Vocab, D, c.TieEmbed),
 		norm:   h.floats("model.norm.weight", D),
 		rope:   newRope(c, hd, true),
 	}

@@ -193,7 +193,7 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 		cfg:    c,
 		pool:   pool,
 		closer: closer,
-		embed:  g.matrix("token_embd.weight", c.Vocab, D),
+		embed:  g.embedding("token_embd.weight", c.Vocab, D, !f.HasTensor("output.weight")),
 		norm:   g.floats("output_norm.weight", D),
 		rope:   newRope(c, dr, false),
 		scale:  c.SoftmaxScale(),
@@ -277,7 +277,7 @@ func loadDenseGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*Dense, error) {
 		cfg:    c,
 		pool:   pool,
 		closer: closer,
-		embed:  g.matrix("token_embd.weight", c.Vocab, D),
+		embed:  g.embedding("token_embd.weight", c.Vocab, D, !f.HasTensor("output.weight")),
 		norm:   g.floats("output_norm.weight", D),
 	}
 	neox := c.Arch == Qwen2

@@ -25,11 +25,22 @@ type loader struct {
 }
 
 func (l *loader) matrix(name string, rows, cols int) *tensor.Matrix {
+	return l.load(name, rows, cols, true)
+}
+
+// embedding loads a token embedding table. Unless the output projection
+// shares it (tied), only the rows of the tokens in use are ever read, so it
+// stays in its file mapping instead of moving into the arena.
+func (l *loader) embedding(name string, rows, cols int, tied bool) *tensor.Matrix {
+	return l.load(name, rows, cols, tied)
+}
+
+func (l *loader) load(name string, rows, cols int, adopt bool) *tensor.Matrix {
 	if l.err != nil {
 		return nil
 	}
 	m, err := l.src.Matrix(name)
-	if err == nil {
+	if err == nil && adopt {
 		m, err = l.arena.AdoptMapped(m)
 	}
 	if err == nil {
