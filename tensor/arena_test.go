@@ -101,3 +101,28 @@ func TestArenaPolicy(t *testing.T) {
 		t.Fatal("an arena for more than the machine's memory")
 	}
 }
+
+// Matrices a little over a huge page (a checkpoint's per-expert tensors)
+// share the arena's chunks instead of each rounding up to whole huge pages.
+func TestArenaPacksMatrices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	a := NewArena()
+	defer a.Close()
+	var ms, got []*Matrix
+	var wants [][]byte
+	for range 12 {
+		m := randomMatrix(t, rng, Q8_0, 1100, 2048) // 2.3 MB
+		ms, wants = append(ms, m), append(wants, append([]byte(nil), m.Data...))
+		g, err := a.Adopt(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, g)
+	}
+	for i := range ms {
+		checkAdopted(t, ms[i], got[i], wants[i])
+	}
+	if a.Bytes() != arenaChunk {
+		t.Fatalf("12 matrices of %d bytes took %d bytes of arena, want one chunk of %d", len(ms[0].Data), a.Bytes(), arenaChunk)
+	}
+}
