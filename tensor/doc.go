@@ -45,7 +45,7 @@
 // fused AVX2 mat-vecs serve up to 8 rows. The cost in accuracy is
 // llama.cpp's. The default, ExactActivations, gives the
 // dequantize-then-multiply results within float32 rounding. The integer
-// kernels, and the float kernels above, are in assembly (internal/x86/asm_amd64.s):
+// kernels, and the float kernels above, are in assembly (internal/x86/*_amd64.s):
 // archsimd lacks VPDPBUSD, VCVTPH2PS and prefetches.
 //
 // # Batch invariance

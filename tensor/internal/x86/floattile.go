@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// 4x4 tiles of float weights (asm_amd64.s): 4 rows rb bytes apart times
+// 4x4 tiles of float weights (floattile_amd64.s): 4 rows rb bytes apart times
 // 4 activation rows xstride bytes apart over n steps of 16 columns; the
 // sum of row r with activation a, its lanes added as hsum16 adds them,
 // goes to out[4r+a], or with y to the 4 floats at y + a·ys bytes for a <

@@ -9,7 +9,7 @@ import (
 
 // fp8Rows8 multiplies 8 F8_E4M3 rows (rb bytes apart, from p) with n·16
 // prescaled activations xs, leaving each row's 16 lane sums in out
-// (asm_amd64.s).
+// (floattile_amd64.s).
 //
 //go:noescape
 func fp8Rows8(p unsafe.Pointer, rb int, xs unsafe.Pointer, n int, out *[8][16]float32)
@@ -18,7 +18,7 @@ func fp8Rows8(p unsafe.Pointer, rb int, xs unsafe.Pointer, n int, out *[8][16]fl
 // prescaled activation rows (xstride bytes apart) over n·16 columns,
 // leaving the sum of row r with activation row a in out[4r+a], or with y
 // in the 4 floats at y + a·ys bytes for a < na, its lanes added as hsum16
-// adds them (asm_amd64.s).
+// adds them (floattile_amd64.s).
 //
 //go:noescape
 func fp8Tile4(p unsafe.Pointer, rb int, xs unsafe.Pointer, xstride, n int, out *[16]float32, y unsafe.Pointer, ys, na int)

@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// The float32 product kernels (asm_amd64.s): rows of A (as bytes apart)
+// The float32 product kernels (sgemm_amd64.s): rows of A (as bytes apart)
 // times 32 columns of B (bs bytes apart) over k, into rows of y (ys bytes
 // apart), which they read first when add != 0. masks has a bit per valid
 // column.

@@ -27,7 +27,7 @@ import (
 
 // vnniTile writes the products of the nb blocks of the tile (w, ws) with
 // those of the panel (x, xs): activation row g < ng's to y + g·ys bytes,
-// the weight rows set in mask. Assembly (asm_amd64.s).
+// the weight rows set in mask. Assembly (vnni_amd64.s).
 //
 //go:noescape
 func vnniTile(w, ws, x, xs unsafe.Pointer, nb int, y unsafe.Pointer, ys, ng, mask int)
@@ -90,7 +90,7 @@ func packQ4_0(w []byte, ws []float32, data []byte, rowBytes, nr, b0, nb int) {
 }
 
 // packQ4_0x16 and packQ8_0x16 pack nb blocks of 16 rows (rb bytes apart,
-// from the block at p) into a tile (asm_amd64.s).
+// from the block at p) into a tile (vnni_amd64.s).
 //
 //go:noescape
 func packQ4_0x16(w, ws, p unsafe.Pointer, rb, nb int)
@@ -189,7 +189,7 @@ func packActs(x []byte, xs []float32, rows []Q8Row, b0, nb int) {
 // q8Ptrs points at the quants, scales and scaled sums of a Q8Row.
 type q8Ptrs struct{ q, d, s unsafe.Pointer }
 
-// The 16-row decode kernels (asm_amd64.s): out[a][r] gets the product of
+// The 16-row decode kernels (vnni_amd64.s): out[a][r] gets the product of
 // weight row r (rows rb bytes apart from p) with activation row a < na,
 // over nb blocks (na is 1 to 8).
 //
