@@ -124,6 +124,21 @@ type tokenRow struct {
 	id  int
 }
 
+// seqSpans returns the ranges [t0, t1) of consecutive rows that belong to
+// one sequence, in order.
+func seqSpans(rows []tokenRow) [][2]int {
+	var spans [][2]int
+	for t0 := 0; t0 < len(rows); {
+		t1 := t0 + 1
+		for t1 < len(rows) && rows[t1].seq == rows[t0].seq {
+			t1++
+		}
+		spans = append(spans, [2]int{t0, t1})
+		t0 = t1
+	}
+	return spans
+}
+
 // logits applies the final norm and the output head to the rows whose
 // logits were asked for.
 func (m *DeepSeek) logits(b *Batch, x []float32, rows []tokenRow, tr Tracer) error {

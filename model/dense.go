@@ -144,13 +144,10 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 		// sequence and KV head, the query heads that share it read its keys
 		// and values together.
 		per := H / G
+		spans := seqSpans(rows)
 		var jobs []attendJob
-		for t0 := 0; t0 < T; {
-			seq := rows[t0].seq
-			t1 := t0
-			for t1 < T && rows[t1].seq == seq {
-				t1++
-			}
+		for _, sp := range spans {
+			t0, t1 := sp[0], sp[1]
 			n := (t1 - t0) * per
 			for g := 0; g < G; g++ {
 				qg := make([]float32, n*hd) // {n, hd}: rows (t, head of the group)
@@ -162,25 +159,19 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 						pos[i+j] = rows[t].pos
 					}
 				}
-				jobs = append(jobs, attendJob{kv: seq.KV, q: qg, n: n, pos: pos,
+				jobs = append(jobs, attendJob{kv: rows[t0].seq.KV, q: qg, n: n, pos: pos,
 					kw: window{g * hd, hd}, vw: window{(G + g) * hd, hd}, out: make([]float32, n*hd)})
 			}
-			t0 = t1
 		}
 		attendAll(pool, l, jobs, scale)
-		for t0, ji := 0, 0; t0 < T; ji += G {
-			t1 := t0
-			for t1 < T && rows[t1].seq == rows[t0].seq {
-				t1++
-			}
+		for si, sp := range spans { // jobs are (sequence, KV head) in order
 			for g := 0; g < G; g++ {
-				og := jobs[ji+g].out
-				for t := t0; t < t1; t++ {
-					i := (t - t0) * per
+				og := jobs[si*G+g].out
+				for t := sp[0]; t < sp[1]; t++ {
+					i := (t - sp[0]) * per
 					copy(att[(t*H+g*per)*hd:(t*H+(g+1)*per)*hd], og[i*hd:(i+per)*hd])
 				}
 			}
-			t0 = t1
 		}
 		tr.put("kqv_out", l, T, att)
 		pool.MatMul(out, L.o, att, T)

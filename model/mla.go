@@ -64,12 +64,8 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 	// score = scale·[q_abs_h | q_pe_h]·[c_s | k_pe_s] against whole cache rows.
 	lat := make([]float32, T*H*C) // {T, H·C}
 	var jobs []attendJob
-	for t0 := 0; t0 < T; {
-		seq := rows[t0].seq
-		t1 := t0
-		for t1 < T && rows[t1].seq == seq {
-			t1++
-		}
+	for _, sp := range seqSpans(rows) {
+		t0, t1 := sp[0], sp[1]
 		n := (t1 - t0) * H
 		qc := make([]float32, n*(C+dr)) // {n, C+dr}: rows (t, h)
 		pos := make([]int, n)
@@ -81,8 +77,7 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 				pos[i] = rows[t].pos
 			}
 		}
-		jobs = append(jobs, attendJob{kv: seq.KV, q: qc, n: n, pos: pos, kw: window{0, C + dr}, vw: window{0, C}, out: lat[t0*H*C : t1*H*C]})
-		t0 = t1
+		jobs = append(jobs, attendJob{kv: rows[t0].seq.KV, q: qc, n: n, pos: pos, kw: window{0, C + dr}, vw: window{0, C}, out: lat[t0*H*C : t1*H*C]})
 	}
 	attendAll(pool, l, jobs, m.scale)
 	tr.put("attn_latent", l, T, lat)
