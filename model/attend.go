@@ -31,8 +31,8 @@ type window struct{ off, width int }
 // attendRows computes, for query rows q ({n, kw.width}) whose row i sits at
 // position pos[i] (attending to positions 0..pos[i]), out[i] = Σ_s
 // softmax_s(scale·q_i·k_s)·v_s ({n, vw.width}), reading keys and values of
-// layer l from kv.
-func attendRows(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, kw, vw window, scale float32, out []float32) {
+// layer l from kv. Its buffers come from ws (nil: the heap).
+func attendRows(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, kw, vw window, scale float32, out []float32, ws *scratch) {
 	if n == 0 {
 		return
 	}
@@ -42,14 +42,14 @@ func attendRows(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, 
 	}
 	// Query rows in chunks that keep the scores buffer bounded.
 	chunk := max(1, min(n, maxScores/S))
-	scores := make([]float32, chunk*S)
+	scores := ws.floats(chunk * S)
 	for r0 := 0; r0 < n; r0 += chunk {
 		r1 := min(n, r0+chunk)
-		attendChunk(pool, kv, l, q[r0*kw.width:r1*kw.width], r1-r0, pos[r0:r1], S, kw, vw, scale, out[r0*vw.width:r1*vw.width], scores)
+		attendChunk(pool, kv, l, q[r0*kw.width:r1*kw.width], r1-r0, pos[r0:r1], S, kw, vw, scale, out[r0*vw.width:r1*vw.width], scores, ws)
 	}
 }
 
-func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, S int, kw, vw window, scale float32, out, scores []float32) {
+func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int, S int, kw, vw window, scale float32, out, scores []float32, ws *scratch) {
 	bt := attnBlock
 	bkv, blocked := kv.(blockedKV)
 	if blocked {
@@ -85,8 +85,8 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 		})
 	} else {
 		// Scores: one product per block of positions, for every query row.
-		tmp := make([]float32, n*bt)
-		kbuf := make([]float32, bt*kw.width)
+		tmp := ws.floats(n * bt)
+		kbuf := ws.floats(bt * kw.width)
 		for s0 := 0; s0 < S; s0 += bt {
 			s1 := min(S, s0+bt)
 			k := block(s0, s1, kw, kbuf)
@@ -152,21 +152,22 @@ type attendJob struct {
 // many small jobs (one query row per head): they run side by side, one
 // thread per job, which costs one dispatch per layer instead of several
 // per job. Larger jobs (prefill) run one after another, each spread over
-// the pool. Either way every output gets the same bits.
-func attendAll(pool *tensor.Pool, l int, jobs []attendJob, scale float32) {
+// the pool, their buffers from ws. Either way every output gets the same
+// bits.
+func attendAll(pool *tensor.Pool, l int, jobs []attendJob, scale float32, ws *scratch) {
 	small := len(jobs) >= 2
 	for _, j := range jobs {
 		small = small && j.n <= smallAttend
 	}
 	if !small {
 		for _, j := range jobs {
-			attendRows(pool, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out)
+			attendRows(pool, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out, ws)
 		}
 		return
 	}
 	pool.For(len(jobs), 1, func(lo, hi int) {
 		for _, j := range jobs[lo:hi] {
-			attendRows(nil, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out)
+			attendRows(nil, j.kv, l, j.q, j.n, j.pos, j.kw, j.vw, scale, j.out, nil) // small: heap buffers
 		}
 	})
 }

@@ -24,6 +24,7 @@ type DeepSeek struct {
 	layers []mlaLayer
 	rope   *rope
 	scale  float32 // softmax scale: dq^-0.5 · mscale²
+	ws     scratchCache
 }
 
 type mlaLayer struct {
@@ -59,7 +60,10 @@ type moe struct {
 func (m *DeepSeek) Config() *Config { return m.cfg }
 
 // Close releases the weights.
-func (m *DeepSeek) Close() error { return m.closer.Close() }
+func (m *DeepSeek) Close() error {
+	m.ws.close()
+	return m.closer.Close()
+}
 
 // Forward runs one step over a batch of sequences.
 func (m *DeepSeek) Forward(ctx context.Context, b *Batch) error {
@@ -91,24 +95,28 @@ func (m *DeepSeek) Forward(ctx context.Context, b *Batch) error {
 	tr.put("inp_embd", -1, T, x)
 
 	cur := make([]float32, T*D) // {T, D}
+	ws := m.ws.get()            // the intermediates of each stage below
+	defer m.ws.put(ws)
 	for l := range m.layers {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		L := &m.layers[l]
+		ws.reset()
 		rmsNormRows(cur, x, L.attnNorm, c.RMSEps, T)
 		tr.put("attn_norm", l, T, cur)
-		attn := m.attention(L, l, cur, rows, ropeCS, tr) // {T, D}
+		attn := m.attention(L, l, cur, rows, ropeCS, ws, tr) // {T, D}
 		tensor.Add(x, attn)
 		tr.put("ffn_inp", l, T, x)
+		ws.reset()
 
 		rmsNormRows(cur, x, L.ffnNorm, c.RMSEps, T)
 		tr.put("ffn_norm", l, T, cur)
 		var ffn []float32
 		if L.moe != nil {
-			ffn = m.moeForward(L.moe, l, cur, T, tr)
+			ffn = m.moeForward(L.moe, l, cur, T, ws, tr)
 		} else {
-			ffn = m.mlpForward(L.mlp, cur, T)
+			ffn = swiglu(m.pool, L.mlp, cur, T, ws)
 		}
 		tr.put("ffn_out", l, T, ffn)
 		tensor.Add(x, ffn)
@@ -202,18 +210,15 @@ func rmsNormRows(dst, x, w []float32, eps float32, n int) {
 	}
 }
 
-// mlpForward runs a SwiGLU MLP on n rows of x ({n, D} → {n, D}).
-func (m *DeepSeek) mlpForward(f *mlp, x []float32, n int) []float32 {
-	return swiglu(m.pool, f, x, n)
-}
-
-func swiglu(pool *tensor.Pool, f *mlp, x []float32, n int) []float32 {
+// swiglu runs a SwiGLU MLP on n rows of x ({n, D} → {n, D}), its
+// intermediates and result in ws.
+func swiglu(pool *tensor.Pool, f *mlp, x []float32, n int, ws *scratch) []float32 {
 	I := f.gate.Rows
-	g := make([]float32, n*I) // {n, I}
-	u := make([]float32, n*I) // {n, I}
+	g := ws.floats(n * I) // {n, I}
+	u := ws.floats(n * I) // {n, I}
 	pool.MatMulMulti([][]float32{g, u}, []*tensor.Matrix{f.gate, f.up}, x, n)
 	tensor.SiLUMul(g, g, u)
-	y := make([]float32, n*f.down.Rows) // {n, D}
+	y := ws.floats(n * f.down.Rows) // {n, D}
 	pool.MatMul(y, f.down, g, n)
 	return y
 }

@@ -24,6 +24,7 @@ type Dense struct {
 	output *tensor.Matrix // {V, D}
 	layers []denseLayer
 	rope   *rope
+	ws     scratchCache
 }
 
 type denseLayer struct {
@@ -39,7 +40,10 @@ type denseLayer struct {
 func (m *Dense) Config() *Config { return m.cfg }
 
 // Close releases the weights.
-func (m *Dense) Close() error { return m.closer.Close() }
+func (m *Dense) Close() error {
+	m.ws.close()
+	return m.closer.Close()
+}
 
 func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, error) {
 	D, H, G, hd := c.Hidden, c.Heads, c.KVHeads, c.HeadDim
@@ -115,11 +119,14 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 	att := make([]float32, T*H*hd) // {T, H·hd}
 	out := make([]float32, T*D)    // {T, D}
 	scale := float32(1 / sqrt64(float64(hd)))
+	ws := m.ws.get() // each layer's other intermediates
+	defer m.ws.put(ws)
 	for l := range m.layers {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		L := &m.layers[l]
+		ws.reset()
 		rmsNormRows(cur, x, L.attnNorm, c.RMSEps, T)
 		tr.put("attn_norm", l, T, cur)
 		pool.MatMulMulti([][]float32{q, k, v}, []*tensor.Matrix{L.q, L.k, L.v}, cur, T)
@@ -150,7 +157,7 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 			t0, t1 := sp[0], sp[1]
 			n := (t1 - t0) * per
 			for g := 0; g < G; g++ {
-				qg := make([]float32, n*hd) // {n, hd}: rows (t, head of the group)
+				qg := ws.floats(n * hd) // {n, hd}: rows (t, head of the group)
 				pos := make([]int, n)
 				for t := t0; t < t1; t++ {
 					i := (t - t0) * per
@@ -160,10 +167,10 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 					}
 				}
 				jobs = append(jobs, attendJob{kv: rows[t0].seq.KV, q: qg, n: n, pos: pos,
-					kw: window{g * hd, hd}, vw: window{(G + g) * hd, hd}, out: make([]float32, n*hd)})
+					kw: window{g * hd, hd}, vw: window{(G + g) * hd, hd}, out: ws.floats(n * hd)})
 			}
 		}
-		attendAll(pool, l, jobs, scale)
+		attendAll(pool, l, jobs, scale, ws)
 		for si, sp := range spans { // jobs are (sequence, KV head) in order
 			for g := 0; g < G; g++ {
 				og := jobs[si*G+g].out
@@ -179,7 +186,7 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 		tensor.Add(x, out)
 		tr.put("ffn_inp", l, T, x)
 		rmsNormRows(cur, x, L.ffnNorm, c.RMSEps, T)
-		ffn := swiglu(pool, &L.mlp, cur, T)
+		ffn := swiglu(pool, &L.mlp, cur, T, ws)
 		tr.put("ffn_out", l, T, ffn)
 		tensor.Add(x, ffn)
 		tr.put("l_out", l, T, x)

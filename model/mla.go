@@ -8,17 +8,17 @@ import (
 // holds, per token, the normalized latent c {C} and the rotated shared key
 // k_pe {dr}; queries are moved into the latent space instead of expanding
 // keys and values per head. Input cur {T, D}; returns {T, D}.
-func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow, ropeCS [][]float32, tr Tracer) []float32 {
+func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow, ropeCS [][]float32, ws *scratch, tr Tracer) []float32 {
 	c, pool := m.cfg, m.pool
 	T := len(rows)
 	H, dn, dr, dv, C := c.Heads, c.QKNope, c.QKRope, c.VHead, c.KVLoraRank
 	dq := dn + dr
 
 	// Queries and the latent KV read the same input: one parallel dispatch.
-	q := make([]float32, T*H*dq)    // {T, H·dq}: per head [q_nope | q_pe]
-	kv := make([]float32, T*(C+dr)) // {T, C+dr}
+	q := ws.floats(T * H * dq)    // {T, H·dq}: per head [q_nope | q_pe]
+	kv := ws.floats(T * (C + dr)) // {T, C+dr}
 	if L.qA != nil {
-		cq := make([]float32, T*c.QLoraRank) // {T, Qr}
+		cq := ws.floats(T * c.QLoraRank) // {T, Qr}
 		pool.MatMulMulti([][]float32{cq, kv}, []*tensor.Matrix{L.qA, L.kvA}, cur, T)
 		rmsNormRows(cq, cq, L.qANorm, c.RMSEps, T)
 		tr.put("q_a", l, T, cq)
@@ -39,9 +39,9 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 
 	// Rotate q_pe and absorb W_UK into q_nope: q_abs_h = W_UK_hᵀ·q_nope_h,
 	// every head's product in one dispatch.
-	qAbs := make([]float32, T*H*C) // {T, H·C}
-	qn := make([]float32, H*T*dn)  // {H, T, dn}: q_nope gathered per head
-	qa := make([]float32, H*T*C)   // {H, T, C}
+	qAbs := ws.floats(T * H * C) // {T, H·C}
+	qn := ws.floats(H * T * dn)  // {H, T, dn}: q_nope gathered per head
+	qa := ws.floats(H * T * C)   // {H, T, C}
 	ps := make([]tensor.Product, H)
 	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
@@ -62,12 +62,12 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 
 	// Attention in the latent space: a_h = Σ_s softmax_s(score) · c_s, with
 	// score = scale·[q_abs_h | q_pe_h]·[c_s | k_pe_s] against whole cache rows.
-	lat := make([]float32, T*H*C) // {T, H·C}
+	lat := ws.floats(T * H * C) // {T, H·C}
 	var jobs []attendJob
 	for _, sp := range seqSpans(rows) {
 		t0, t1 := sp[0], sp[1]
 		n := (t1 - t0) * H
-		qc := make([]float32, n*(C+dr)) // {n, C+dr}: rows (t, h)
+		qc := ws.floats(n * (C + dr)) // {n, C+dr}: rows (t, h)
 		pos := make([]int, n)
 		for t := t0; t < t1; t++ {
 			for h := 0; h < H; h++ {
@@ -79,14 +79,14 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 		}
 		jobs = append(jobs, attendJob{kv: rows[t0].seq.KV, q: qc, n: n, pos: pos, kw: window{0, C + dr}, vw: window{0, C}, out: lat[t0*H*C : t1*H*C]})
 	}
-	attendAll(pool, l, jobs, m.scale)
+	attendAll(pool, l, jobs, m.scale, ws)
 	tr.put("attn_latent", l, T, lat)
 
 	// Back to value space per head (o_h = W_UV_h·a_h, one dispatch), then
 	// the output projection.
-	o := make([]float32, T*H*dv)  // {T, H·dv}
-	a := make([]float32, H*T*C)   // {H, T, C}
-	ov := make([]float32, H*T*dv) // {H, T, dv}
+	o := ws.floats(T * H * dv)  // {T, H·dv}
+	a := ws.floats(H * T * C)   // {H, T, C}
+	ov := ws.floats(H * T * dv) // {H, T, dv}
 	for h := 0; h < H; h++ {
 		for t := 0; t < T; t++ {
 			copy(a[(h*T+t)*C:(h*T+t+1)*C], lat[(t*H+h)*C:(t*H+h+1)*C])
@@ -100,7 +100,7 @@ func (m *DeepSeek) attention(L *mlaLayer, l int, cur []float32, rows []tokenRow,
 		}
 	}
 	tr.put("kqv_out", l, T, o)
-	out := make([]float32, T*c.Hidden) // {T, D}
+	out := ws.floats(T * c.Hidden) // {T, D}
 	pool.MatMul(out, L.o, o, T)
 	tr.put("attn_out", l, T, out)
 	return out

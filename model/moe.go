@@ -105,10 +105,10 @@ func maxOf(v []float32) float32 {
 // moeForward runs the routed and shared experts on x {T, D}. Tokens routed
 // to the same expert are gathered and multiplied together, so each expert's
 // weights are read once per step and unselected experts are not touched.
-func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []float32 {
+func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, ws *scratch, tr Tracer) []float32 {
 	c, pool := m.cfg, m.pool
 	D, E, k := c.Hidden, c.Experts, c.ExpertsPerTok
-	logits := make([]float32, T*E) // {T, E}
+	logits := ws.floats(T * E) // {T, E}
 	pool.MatMul(logits, f.router, x, T)
 	tr.put("ffn_moe_logits", l, T, logits)
 	ids, w := route(c, logits, f.bias, T)
@@ -140,7 +140,7 @@ func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []fl
 			continue
 		}
 		n := len(sel)
-		xe := make([]float32, n*D) // {n, D}: the tokens routed to e
+		xe := ws.floats(n * D) // {n, D}: the tokens routed to e
 		for j, i := range sel {
 			t := i / k
 			copy(xe[j*D:(j+1)*D], x[t*D:(t+1)*D])
@@ -154,7 +154,7 @@ func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []fl
 	for i := range jobs {
 		j := &jobs[i]
 		I := j.f.gate.Rows
-		j.g, j.u, j.y = make([]float32, j.n*I), make([]float32, j.n*I), make([]float32, j.n*D)
+		j.g, j.u, j.y = ws.floats(j.n*I), ws.floats(j.n*I), ws.floats(j.n*D)
 		ps = append(ps, tensor.Product{Y: j.g, W: j.f.gate, X: j.x, N: j.n}, tensor.Product{Y: j.u, W: j.f.up, X: j.x, N: j.n})
 	}
 	pool.MatMulBatch(ps)
@@ -165,7 +165,7 @@ func (m *DeepSeek) moeForward(f *moe, l int, x []float32, T int, tr Tracer) []fl
 		ps = append(ps, tensor.Product{Y: j.y, W: j.f.down, X: j.g, N: j.n})
 	}
 	pool.MatMulBatch(ps)
-	y := make([]float32, T*D) // {T, D}
+	y := ws.floats(T * D) // {T, D}
 	for _, j := range jobs {
 		if j.sel == nil {
 			tensor.Add(y, j.y)

@@ -132,3 +132,22 @@ func (a *Arena) Close() error {
 	a.maps = nil
 	return first
 }
+
+// OffHeap returns n bytes of zeroed anonymous memory outside the Go heap
+// (rounded up to whole huge pages and backed by them where the kernel
+// allows), or nil where the platform has none; the caller then allocates
+// on the heap. Long-lived, reused buffers belong there: the garbage
+// collector lets garbage grow in proportion to the live heap, so a
+// 100 MB buffer on the heap lets about as much garbage pile up beside it,
+// and memory freed by the collector goes back to the system only
+// gradually. Release it with FreeOffHeap.
+func OffHeap(n int) ([]byte, error) { return hugeAlloc(n) }
+
+// FreeOffHeap returns memory from OffHeap to the system; b must not be
+// used afterwards.
+func FreeOffHeap(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	return hugeFree(b)
+}
