@@ -36,6 +36,7 @@ func newBenchCmd() *cobra.Command {
 		asJSON    bool
 		seed      uint64
 		profile   string
+		memprof   string
 		act       string
 	)
 	cmd := &cobra.Command{
@@ -103,6 +104,11 @@ func newBenchCmd() *cobra.Command {
 				next = sample.Argmax(s.Logits)
 			}
 			decode := time.Since(t1)
+			if memprof != "" {
+				if err := writeAllocProfile(memprof); err != nil {
+					return err
+				}
+			}
 			res := benchResult{
 				Model: modelPath, Threads: pool.Threads(), Prompt: p, Gen: n,
 				PrefillTPS: float64(p) / prefill.Seconds(),
@@ -128,8 +134,23 @@ func newBenchCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.Uint64Var(&seed, "seed", 1, "seed of the random prompt")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	f.StringVar(&memprof, "memprofile", "", "write an allocation profile (go tool pprof -sample_index=alloc_space) to this file")
 	f.StringVar(&act, "activations", defaultActivations(), "how quantized GGUF weights meet activations: q8 (fast, as llama.cpp) or exact")
 	return cmd
+}
+
+// writeAllocProfile writes the heap profile, whose alloc_space samples say
+// which code allocated how much over the run.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // peakRSSMiB returns the process's peak resident set size.
