@@ -37,9 +37,10 @@ const WeightsEnv = "SEEKD_WEIGHTS"
 
 // NewArenaFor returns an arena for weights of the given total size when
 // holding them in huge pages is worthwhile and safe, else nil (a nil
-// Arena adopts nothing). By default that is on Linux when they take at
-// most half of the memory available: anonymous memory cannot be
-// reclaimed like page cache, so a model that barely fits stays mapped.
+// Arena adopts nothing). By default that is on Linux when residentFits
+// says the weights leave enough of the available memory free: anonymous
+// memory cannot be reclaimed like page cache, so a model that barely fits
+// stays mapped.
 func NewArenaFor(weightBytes int64) *Arena {
 	switch strings.ToLower(strings.TrimSpace(os.Getenv(WeightsEnv))) {
 	case "mapped":
@@ -47,10 +48,25 @@ func NewArenaFor(weightBytes int64) *Arena {
 	case "resident":
 		return NewArena()
 	}
-	if avail := memAvailable(); avail > 0 && weightBytes <= avail/2 && hugePagesWork() {
+	if residentFits(weightBytes, memAvailable()) && hugePagesWork() {
 		return NewArena()
 	}
 	return nil
+}
+
+// residentFits reports whether weights of the given size may move into
+// anonymous memory when avail bytes are available (MemAvailable: free
+// memory plus reclaimable page cache, the model file's own pages
+// included). What stays free is the larger of a quarter of avail and
+// 2 GiB, for the KV cache, activations and the rest of the machine. A
+// DeepSeek-V2-Lite-shaped Q8_0 model (15.7 GiB) fits on a 24 GiB machine;
+// llama.cpp's --no-mmap reads weights into anonymous memory likewise, but
+// whatever their size.
+func residentFits(weightBytes, avail int64) bool {
+	if avail <= 0 || weightBytes <= 0 {
+		return false
+	}
+	return weightBytes <= avail-max(avail/4, 2<<30)
 }
 
 // Adopt returns a matrix with m's shape, type and scales whose data is a

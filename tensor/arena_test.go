@@ -100,6 +100,22 @@ func TestArenaPolicy(t *testing.T) {
 	if NewArenaFor(1<<50) != nil {
 		t.Fatal("an arena for more than the machine's memory")
 	}
+	const mib, gib = 1 << 20, 1 << 30
+	for _, c := range []struct {
+		weights, avail int64
+		want           bool
+	}{
+		{16077 * mib, 23 * gib, true}, // V2-Lite Q8_0 on a 24 GiB machine
+		{18 * gib, 23 * gib, false},   // less than a quarter left
+		{1 * gib, 2560 * mib, false},  // less than 2 GiB left
+		{512 * mib, 2560 * mib, true}, // 2 GiB left
+		{1 * gib, 0, false},           // MemAvailable unknown
+		{0, 23 * gib, false},          // size unknown
+	} {
+		if got := residentFits(c.weights, c.avail); got != c.want {
+			t.Errorf("residentFits(%d, %d) = %v, want %v", c.weights, c.avail, got, c.want)
+		}
+	}
 }
 
 // Matrices a little over a huge page (a checkpoint's per-expert tensors)
