@@ -6,6 +6,10 @@
 # then, for each model, alternates llama.cpp (prebuilt, through
 # node-llama-cpp) and `seekd bench` ROUNDS times with the same prompt and
 # generation lengths, and prints the medians and seekd/llama.cpp ratios.
+# Each run starts with its model file read into the page cache: seekd copies
+# weights that fit into anonymous memory, which on a 24 GiB machine evicts
+# a 17 GB file's pages, and llama.cpp (memory-mapped) would otherwise fault
+# them back in from the disk during its timed prefill.
 #
 #   bench/compare.sh [MODEL...]      MODEL in: qwen2-q4_0 qwen2-q8_0 v2lite-q4_0 v2lite-q8_0 v2lite-fp8
 #
@@ -56,14 +60,20 @@ anchor_of() { # the llama.cpp file a model is compared with
   case $1 in v2lite-fp8) file_of v2lite-q8_0 ;; *) file_of "$1" ;; esac
 }
 
+warm() { # reads a model into the page cache, so that neither engine waits on the disk
+  if [ -d "$1" ]; then cat "$1"/*.safetensors >/dev/null; else cat "$1" >/dev/null; fi
+}
+
 for key in "${models[@]}"; do
   seekd_model=$(file_of "$key")
   llama_model=$(anchor_of "$key")
   fa=default; case $key in v2lite-*) fa=on ;; esac
   echo "== $key: seekd on $seekd_model, llama.cpp on $llama_model (flash attention $fa)" >&2
   for r in $(seq 1 "$ROUNDS"); do
+    warm "$llama_model"
     node "$WORK/bench-llamacpp.mjs" "$llama_model" --runs 1 --threads "$THREADS" --prompt "$PROMPT" --gen "$GEN" \
       --flash-attention "$fa" --json "$OUT/$key-llama-$r.json" >&2 || true
+    warm "$seekd_model"
     "$OUT/seekd" bench --model "$seekd_model" -p "$PROMPT" -n "$GEN" -t "$THREADS" --json > "$OUT/$key-seekd-$r.json"
     cat "$OUT/$key-seekd-$r.json" >&2
   done
