@@ -21,6 +21,9 @@ type Arena struct {
 	maps   [][]byte
 	free   []byte // the unused tail of the newest chunk
 	closed bool
+	// evict drops the file pages AdoptMapped has copied from the page
+	// cache too, when the file and its copy do not both fit in memory.
+	evict bool
 }
 
 // arenaChunk is the smallest mapping an Arena makes; a larger matrix gets
@@ -48,8 +51,8 @@ func NewArenaFor(weightBytes int64) *Arena {
 	case "resident":
 		return NewArena()
 	}
-	if residentFits(weightBytes, memAvailable()) && hugePagesWork() {
-		return NewArena()
+	if avail := memAvailable(); residentFits(weightBytes, avail) && hugePagesWork() {
+		return &Arena{evict: 2*weightBytes > avail}
 	}
 	return nil
 }
@@ -81,7 +84,13 @@ func (a *Arena) Adopt(m *Matrix) (*Matrix, error) { return a.adopt(m, false) }
 // memory-mapped file: after the copy, the pages of m's data are released
 // from the process (they stay in the page cache, and are read back from
 // it if m is used again), so that loading a model into an arena never
-// holds two copies of its weights. m's data must not be anonymous or heap
+// holds two copies of its weights. When the weights take more than half
+// of the available memory (NewArenaFor), the copied pages leave the page
+// cache as well: the file's pages would be evicted anyway to make room
+// for the copy, and evicting them under memory pressure is what made
+// the kernel back part of the arena with 4 KiB pages (the V2-Lite FP8
+// checkpoint, read into the page cache just before, then got 12-13 of
+// its 15 GB in huge pages and decoded at 4-8 tokens/s instead of 9-10). m's data must not be anonymous or heap
 // memory, whose released pages would read as zeros.
 func (a *Arena) AdoptMapped(m *Matrix) (*Matrix, error) { return a.adopt(m, true) }
 
@@ -112,7 +121,7 @@ func (a *Arena) adopt(m *Matrix, mapped bool) (*Matrix, error) {
 	a.free = a.free[need:]
 	copy(buf, m.Data)
 	if mapped {
-		release(m.Data)
+		release(m.Data, a.evict)
 	}
 	c := *m
 	c.Data = buf

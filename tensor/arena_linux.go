@@ -40,9 +40,11 @@ func hugeAlloc(n int) ([]byte, error) {
 
 func hugeFree(b []byte) error { return unix.MunmapPtr(unsafe.Pointer(&b[0]), uintptr(len(b))) }
 
-// release drops the pages wholly inside b from the process (they stay in
-// the page cache for a file mapping); b stays readable.
-func release(b []byte) {
+// release drops the pages wholly inside b from the process; b stays
+// readable. The pages of a file mapping stay in the page cache, unless
+// evict is set: then they are dropped from it first (MADV_PAGEOUT, which
+// frees clean file pages that no other process maps).
+func release(b []byte, evict bool) {
 	if len(b) == 0 {
 		return
 	}
@@ -52,6 +54,9 @@ func release(b []byte) {
 	hi := (start + uintptr(len(b))) &^ (page - 1)
 	if hi <= lo {
 		return
+	}
+	if evict {
+		_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_PAGEOUT) // best effort
 	}
 	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED)
 }

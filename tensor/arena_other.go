@@ -10,7 +10,7 @@ func hugeAlloc(int) ([]byte, error) { return nil, nil }
 
 func hugeFree([]byte) error { return nil }
 
-func release([]byte) {}
+func release([]byte, bool) {}
 
 func memAvailable() int64 { return 0 }
 
