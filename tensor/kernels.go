@@ -100,6 +100,7 @@ type kernels struct {
 	dot        func(a, b []float32) float32
 	axpy       func(y []float32, a float32, x []float32)
 	axpyRows   func(y, p, v []float32, stride int)
+	dotRows    func(dst, q, k []float32, stride int)
 	add        func(y, x []float32)
 	scale      func(x []float32, a float32)
 	sumSquares func(x []float32) float64
@@ -174,6 +175,9 @@ func withSIMD(set KernelSet, f *x86.Funcs) *kernels {
 	}
 	if f.AxpyRows != nil {
 		k.axpyRows = f.AxpyRows
+	}
+	if f.DotRows != nil {
+		k.dotRows = f.DotRows
 	}
 	if f.Add != nil {
 		k.add = f.Add

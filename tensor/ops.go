@@ -41,6 +41,15 @@ func SiLUMul(dst, gate, up []float32) {
 // Dot returns Σ a[i]·b[i] over len(a) elements.
 func Dot(a, b []float32) float32 { return defaultKernels.dot(a, b[:len(a)]) }
 
+// DotRows writes Dot(q, k[s·stride : s·stride+len(q)]) into dst[s] for
+// every s < len(dst): one query against rows of keys, with Dot's bits.
+func DotRows(dst, q, k []float32, stride int) {
+	if len(dst) == 0 {
+		return
+	}
+	defaultKernels.dotRows(dst, q, k[:(len(dst)-1)*stride+len(q)], stride)
+}
+
 // Axpy adds a·x to y.
 func Axpy(y []float32, a float32, x []float32) { defaultKernels.axpy(y, a, x[:len(y)]) }
 

@@ -37,6 +37,18 @@ func TestVectorOpsMatchReference(t *testing.T) {
 					t.Fatalf("axpy n=%d [%d]: %g, want %g", n, i, y[i], w)
 				}
 			}
+			// DotRows: the same bits as Dot row by row.
+			for _, m := range []int{1, 2, 3, 5} {
+				stride := n + 5
+				kr := randomVec(rng, (m-1)*stride+n)
+				got := make([]float32, m)
+				k.dotRows(got, a, kr, stride)
+				for s := range m {
+					if w := k.dot(a, kr[s*stride:s*stride+n]); got[s] != w {
+						t.Fatalf("dotRows n=%d m=%d [%d]: %g, want %g", n, m, s, got[s], w)
+					}
+				}
+			}
 			// AxpyRows: the same bits as Axpy row by row.
 			for _, m := range []int{1, 3, 5} {
 				stride := n + 3

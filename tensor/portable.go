@@ -12,6 +12,7 @@ func portableKernels() *kernels {
 		dot:        dotPortable,
 		axpy:       axpyPortable,
 		axpyRows:   axpyRowsPortable,
+		dotRows:    dotRowsPortable,
 		add:        addPortable,
 		scale:      scalePortable,
 		sumSquares: sumSquaresPortable,
@@ -50,6 +51,12 @@ func axpyPortable(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
 	for i := range y {
 		y[i] += a * x[i]
+	}
+}
+
+func dotRowsPortable(dst, q, k []float32, stride int) {
+	for s := range dst {
+		dst[s] = dotPortable(q, k[s*stride:s*stride+len(q)])
 	}
 }
 

@@ -37,6 +37,13 @@ func dot2(a, b []float32) float32 {
 	return s
 }
 
+// dotRows2 writes dot2(q, k[s·stride:]) into dst[s].
+func dotRows2(dst, q, k []float32, stride int) {
+	for s := range dst {
+		dst[s] = dot2(q, k[s*stride:s*stride+len(q)])
+	}
+}
+
 func axpy2(y []float32, a float32, x []float32) {
 	n := len(y)
 	x = x[:n]

@@ -50,6 +50,57 @@ func dot512(a, b []float32) float32 {
 	return s
 }
 
+// dotRows512 writes dot512(q, k[s·stride:]) into dst[s], two rows at a
+// time: q is loaded once for both, and their sums and reductions overlap.
+// Each row's arithmetic is dot512's, so the results are its bits.
+func dotRows512(dst, q, k []float32, stride int) {
+	n, m := len(q), len(dst)
+	if m == 0 {
+		return
+	}
+	k = k[:(m-1)*stride+n]
+	pq, pk := unsafe.Pointer(unsafe.SliceData(q)), unsafe.Pointer(unsafe.SliceData(k))
+	rs := uintptr(4 * stride)
+	s := 0
+	for ; s+2 <= m; s += 2 {
+		pa := unsafe.Add(pk, uintptr(s)*rs)
+		pb := unsafe.Add(pa, rs)
+		p := pq
+		var a0, a1, a2, a3, b0, b1, b2, b3 f32x16
+		i := 0
+		for ; i+64 <= n; i += 64 {
+			x0, x1 := ld16(p), ld16(unsafe.Add(p, 64))
+			a0 = x0.MulAdd(ld16(pa), a0)
+			b0 = x0.MulAdd(ld16(pb), b0)
+			a1 = x1.MulAdd(ld16(unsafe.Add(pa, 64)), a1)
+			b1 = x1.MulAdd(ld16(unsafe.Add(pb, 64)), b1)
+			x2, x3 := ld16(unsafe.Add(p, 128)), ld16(unsafe.Add(p, 192))
+			a2 = x2.MulAdd(ld16(unsafe.Add(pa, 128)), a2)
+			b2 = x2.MulAdd(ld16(unsafe.Add(pb, 128)), b2)
+			a3 = x3.MulAdd(ld16(unsafe.Add(pa, 192)), a3)
+			b3 = x3.MulAdd(ld16(unsafe.Add(pb, 192)), b3)
+			p, pa, pb = unsafe.Add(p, 256), unsafe.Add(pa, 256), unsafe.Add(pb, 256)
+		}
+		for ; i+16 <= n; i += 16 {
+			x0 := ld16(p)
+			a0 = x0.MulAdd(ld16(pa), a0)
+			b0 = x0.MulAdd(ld16(pb), b0)
+			p, pa, pb = unsafe.Add(p, 64), unsafe.Add(pa, 64), unsafe.Add(pb, 64)
+		}
+		sa := hsum16(a0.Add(a1).Add(a2.Add(a3)))
+		sb := hsum16(b0.Add(b1).Add(b2.Add(b3)))
+		ka, kb := k[s*stride:], k[(s+1)*stride:]
+		for ; i < n; i++ {
+			sa += q[i] * ka[i]
+			sb += q[i] * kb[i]
+		}
+		dst[s], dst[s+1] = sa, sb
+	}
+	if s < m {
+		dst[s] = dot512(q, k[s*stride:s*stride+n])
+	}
+}
+
 func axpy512(y []float32, a float32, x []float32) {
 	n := len(y)
 	x = x[:n]

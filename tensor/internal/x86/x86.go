@@ -20,6 +20,9 @@ type Funcs struct {
 
 	// Dot returns Σ a[i]·b[i] over len(a) elements.
 	Dot func(a, b []float32) float32
+	// DotRows writes Dot(q, k[s·stride:][:len(q)]) into dst[s] for every
+	// s < len(dst), with Dot's bits.
+	DotRows func(dst, q, k []float32, stride int)
 	// Axpy adds a·x to y.
 	Axpy func(y []float32, a float32, x []float32)
 	// AxpyRows adds p[s]·v[s·stride:][:len(y)] to y for s = 0, 1, ... in
