@@ -70,17 +70,22 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 	}
 
 	if n <= smallAttend {
-		// A few query rows (decode steps): each key, read in place, meets
-		// them in dot products while it is in cache; the threads share the
-		// positions.
+		// A few query rows (decode steps): the keys of a cache block, read
+		// in place, meet each query row in dot products while they are in
+		// cache; the threads share the positions.
 		pool.For(S, 16, func(lo, hi int) {
-			for s := lo; s < hi; s++ {
-				k := kv.Row(l, s)[kw.off : kw.off+kw.width]
+			for s0 := lo; s0 < hi; {
+				s1, keys := s0+1, kv.Row(l, s0)[kw.off:] // keys of [s0, s1), width apart
+				if blocked {
+					s1 = min(hi, (s0/bt+1)*bt)
+					keys = bkv.LayerBlock(l, s0/bt)[(s0%bt)*width+kw.off:]
+				}
 				for i := 0; i < n; i++ {
-					if s <= pos[i] {
-						scores[i*S+s] = tensor.Dot(q[i*kw.width:(i+1)*kw.width], k)
+					if end := min(s1, pos[i]+1); end > s0 {
+						tensor.DotRows(scores[i*S+s0:i*S+end], q[i*kw.width:(i+1)*kw.width], keys, width)
 					}
 				}
+				s0 = s1
 			}
 		})
 	} else {
