@@ -30,6 +30,10 @@ type Arena struct {
 // a mapping of its own size.
 const arenaChunk = 64 << 20
 
+// releaseStep is how much of a mapped matrix AdoptMapped copies before it
+// releases the source pages.
+const releaseStep = 8 << 20
+
 // NewArena returns an empty arena.
 func NewArena() *Arena { return &Arena{} }
 
@@ -119,8 +123,18 @@ func (a *Arena) adopt(m *Matrix, mapped bool) (*Matrix, error) {
 	}
 	buf := a.free[:n:n]
 	a.free = a.free[need:]
-	copy(buf, m.Data)
-	if mapped {
+	if !mapped {
+		copy(buf, m.Data)
+	} else {
+		// Slice by slice, so that a matrix of hundreds of megabytes (a GGUF
+		// layer's stacked experts) never has all its file pages mapped at
+		// once beside its copy; then once whole, for the pages that
+		// straddle two slices.
+		for off := 0; off < n; off += releaseStep {
+			end := min(n, off+releaseStep)
+			copy(buf[off:end], m.Data[off:end])
+			release(m.Data[off:end], a.evict)
+		}
 		release(m.Data, a.evict)
 	}
 	c := *m
@@ -157,6 +171,11 @@ func (a *Arena) Close() error {
 	a.maps = nil
 	return first
 }
+
+// ReleaseMapped drops the pages wholly inside b from the process; they stay
+// in the page cache and are mapped again when read. b must lie in a
+// read-only file mapping: released anonymous memory reads as zeros.
+func ReleaseMapped(b []byte) { release(b, false) }
 
 // OffHeap returns n bytes of zeroed anonymous memory outside the Go heap
 // (rounded up to whole huge pages and backed by them where the kernel
