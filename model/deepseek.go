@@ -18,7 +18,7 @@ type DeepSeek struct {
 	pool   *tensor.Pool
 	closer interface{ Close() error }
 
-	embed  *tensor.Matrix // {V, D}
+	embed  embedTable     // {V, D}
 	norm   []float32      // {D}
 	output *tensor.Matrix // {V, D}
 	layers []mlaLayer
@@ -89,9 +89,7 @@ func (m *DeepSeek) Forward(ctx context.Context, b *Batch) error {
 	}
 
 	x := make([]float32, T*D) // {T, D}: the residual stream
-	for t, r := range rows {
-		m.embed.Row(r.id, x[t*D:(t+1)*D])
-	}
+	m.embed.lookup(x, rows)
 	tr.put("inp_embd", -1, T, x)
 
 	cur := make([]float32, T*D) // {T, D}

@@ -24,7 +24,7 @@ func loadDeepSeekHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (*Deep
 		scale:  c.SoftmaxScale(),
 	}
 	if c.TieEmbed {
-		m.output = m.embed
+		m.output = m.embed.Matrix
 	} else {
 		m.output = h.matrix("lm_head.weight", c.Vocab, D)
 	}

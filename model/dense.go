@@ -19,7 +19,7 @@ type Dense struct {
 	pool   *tensor.Pool
 	closer interface{ Close() error }
 
-	embed  *tensor.Matrix // {V, D}
+	embed  embedTable     // {V, D}
 	norm   []float32      // {D}
 	output *tensor.Matrix // {V, D}
 	layers []denseLayer
@@ -57,7 +57,7 @@ func loadDenseHF(c *Config, ck *weights.Checkpoint, pool *tensor.Pool) (Model, e
 		rope:   newRope(c, hd, true),
 	}
 	if c.TieEmbed {
-		m.output = m.embed
+		m.output = m.embed.Matrix
 	} else {
 		m.output = h.matrix("lm_head.weight", c.Vocab, D)
 	}
@@ -108,9 +108,7 @@ func (m *Dense) Forward(ctx context.Context, b *Batch) error {
 	}
 
 	x := make([]float32, T*D) // {T, D}
-	for t, r := range rows {
-		m.embed.Row(r.id, x[t*D:(t+1)*D])
-	}
+	m.embed.lookup(x, rows)
 	tr.put("inp_embd", -1, T, x)
 	cur := make([]float32, T*D)    // {T, D}
 	q := make([]float32, T*H*hd)   // {T, H·hd}

@@ -201,7 +201,7 @@ func loadDeepSeekGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*DeepSeek, er
 	if f.HasTensor("output.weight") {
 		m.output = g.matrix("output.weight", c.Vocab, D)
 	} else {
-		m.output = m.embed
+		m.output = m.embed.Matrix
 	}
 	m.layers = make([]mlaLayer, c.Layers)
 	for l := range m.layers {
@@ -292,7 +292,7 @@ func loadDenseGGUF(c *Config, f *gguf.File, pool *tensor.Pool) (*Dense, error) {
 	if f.HasTensor("output.weight") {
 		m.output = g.matrix("output.weight", c.Vocab, D)
 	} else {
-		m.output = m.embed
+		m.output = m.embed.Matrix
 	}
 	m.layers = make([]denseLayer, c.Layers)
 	for l := range m.layers {

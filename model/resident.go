@@ -25,9 +25,9 @@ func weightsLoader(src source, bytes int64, c interface{ Close() error }) (*load
 	}
 	a := tensor.NewArenaFor(bytes)
 	if a == nil {
-		return &loader{src: src}, c
+		return &loader{src: src, mapped: true}, c
 	}
-	return &loader{src: src, arena: a}, closeBoth{c, a}
+	return &loader{src: src, arena: a, mapped: true}, closeBoth{c, a}
 }
 
 // closeBoth closes the source, then frees the arena.
