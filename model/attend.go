@@ -56,6 +56,15 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 		bt = bkv.BlockTokens()
 	}
 	width := len(kv.Row(l, 0))
+	// inPlace returns the cache rows of positions [s0, s1), width values
+	// apart, read in place: s1 ends s0's cache block (at most at hi), or is
+	// s0+1 when the cache is not blocked.
+	inPlace := func(s0, hi int) (int, []float32) {
+		if blocked {
+			return min(hi, (s0/bt+1)*bt), bkv.LayerBlock(l, s0/bt)[(s0%bt)*width:]
+		}
+		return s0 + 1, kv.Row(l, s0)
+	}
 	// block returns positions [s0, s1) as a {s1-s0, w.width} slice: a view of
 	// the cache when the window is the whole row, else a copy into buf.
 	block := func(s0, s1 int, w window, buf []float32) []float32 {
@@ -75,14 +84,10 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 		// cache; the threads share the positions.
 		pool.For(S, 16, func(lo, hi int) {
 			for s0 := lo; s0 < hi; {
-				s1, keys := s0+1, kv.Row(l, s0)[kw.off:] // keys of [s0, s1), width apart
-				if blocked {
-					s1 = min(hi, (s0/bt+1)*bt)
-					keys = bkv.LayerBlock(l, s0/bt)[(s0%bt)*width+kw.off:]
-				}
+				s1, rows := inPlace(s0, hi)
 				for i := 0; i < n; i++ {
 					if end := min(s1, pos[i]+1); end > s0 {
-						tensor.DotRows(scores[i*S+s0:i*S+end], q[i*kw.width:(i+1)*kw.width], keys, width)
+						tensor.DotRows(scores[i*S+s0:i*S+end], q[i*kw.width:(i+1)*kw.width], rows[kw.off:], width)
 					}
 				}
 				s0 = s1
@@ -109,35 +114,20 @@ func attendChunk(pool *tensor.Pool, kv KV, l int, q []float32, n int, pos []int,
 			tensor.Softmax(row)
 		}
 	})
-	// Values: block by block (so a block stays in cache for every row),
-	// each thread owning a range of rows.
+	// Values: read in place block by block (so a block stays in cache for
+	// every row), each thread owning a range of rows.
 	pool.For(n, 1, func(lo, hi int) {
-		var vbuf []float32
 		for i := lo; i < hi; i++ {
 			clear(out[i*vw.width : (i+1)*vw.width])
 		}
-		for s0 := 0; s0 < S; s0 += bt {
-			s1 := min(S, s0+bt)
-			// v holds positions s0.. as rows of vstride values, each
-			// position's value at voff.
-			var v []float32
-			vstride, voff := vw.width, 0
-			if blocked && s0%bt == 0 {
-				// Read the values in place in the cache block.
-				v = bkv.LayerBlock(l, s0/bt)[:(s1-s0)*width]
-				vstride, voff = width, vw.off
-			} else {
-				if vbuf == nil {
-					vbuf = make([]float32, bt*vw.width)
-				}
-				v = block(s0, s1, vw, vbuf)
-			}
+		for s0 := 0; s0 < S; {
+			s1, rows := inPlace(s0, S)
 			for i := lo; i < hi; i++ {
-				end := min(s1, pos[i]+1)
-				if end > s0 {
-					tensor.AxpyRows(out[i*vw.width:(i+1)*vw.width], scores[i*S+s0:i*S+end], v[voff:], vstride)
+				if end := min(s1, pos[i]+1); end > s0 {
+					tensor.AxpyRows(out[i*vw.width:(i+1)*vw.width], scores[i*S+s0:i*S+end], rows[vw.off:], width)
 				}
 			}
+			s0 = s1
 		}
 	})
 }
